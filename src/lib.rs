@@ -1,0 +1,3 @@
+//! camp: a language and interpreter for marketing-automation smart campaigns.
+pub mod cli;
+pub mod syntax;
