@@ -1,3 +1,8 @@
 //! camp: a language and interpreter for marketing-automation smart campaigns.
+//!
+//! The pipeline: [`syntax`] turns text into an owned AST, [`check`] resolves and types it into
+//! the checked program ([`check::ir`]), and the engine runs that program against a store.
+pub mod check;
 pub mod cli;
+pub mod diagnostic;
 pub mod syntax;
