@@ -5,6 +5,7 @@
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
+pub mod engine;
 pub mod store;
 pub mod syntax;
 pub mod workspace;
