@@ -1,6 +1,11 @@
 //! The `camp` command line: a thin front end over the library.
 
 mod check;
+mod common;
+mod log;
+mod people;
+mod run;
+mod schedule;
 
 use std::io::IsTerminal;
 
@@ -22,6 +27,38 @@ pub struct Cli {
 enum Command {
     /// Check scripts for syntax, name, type and campaign-rule problems.
     Check(check::CheckArgs),
+    /// Run campaigns against the store up to a time.
+    Run(run::RunArgs),
+    /// Import people from a CSV file.
+    Import(people::ImportArgs),
+    /// List people, optionally those matching a condition.
+    People(people::PeopleArgs),
+    /// Show the activity log.
+    Log(log::LogArgs),
+    /// Show the emails and alerts that would be delivered.
+    Outbox(log::OutboxArgs),
+    /// Show the batch runs in a window with their steps up to the first wait.
+    Schedule(schedule::ScheduleArgs),
+}
+
+/// Output format of listings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Output format of `camp people`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PeopleFormat {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON object per line.
+    Json,
+    /// Comma-separated values with a header row.
+    Csv,
 }
 
 /// Output format of `camp check`.
@@ -61,5 +98,11 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Import(args) => people::run_import(&args),
+        Command::People(args) => people::run_people(&args),
+        Command::Log(args) => log::run_log(&args),
+        Command::Outbox(args) => log::run_outbox(&args),
+        Command::Schedule(args) => schedule::run(&args),
     }
 }

@@ -105,7 +105,8 @@ impl Eval<'_> {
             Cond::ProgramStatus(prog, status) => match p.programs.get(prog.index()) {
                 Some(pr) => {
                     let current = self.store.program_status(&pr.name, person.id)?;
-                    current.is_some() && current.as_deref() == pr.statuses.get(*status).map(|s| s.as_str())
+                    current.is_some()
+                        && current.as_deref() == pr.statuses.get(*status).map(|s| s.as_str())
                 }
                 None => false,
             },
@@ -143,13 +144,9 @@ impl Eval<'_> {
             Some(HistoryWindow::Between(a, b)) => (Some(a.timestamp()), Some(b.timestamp())),
         };
         let kinds = log_types(&h.what);
-        let rows = self.store.history(
-            person.id,
-            &kinds,
-            h.what.asset.as_deref(),
-            from,
-            to,
-        )?;
+        let rows = self
+            .store
+            .history(person.id, &kinds, h.what.asset.as_deref(), from, to)?;
         let mut count = 0u32;
         for a in rows {
             if constraints_hold(self.program, &h.what, &a.attributes, self.now, self.tz) {
@@ -221,7 +218,13 @@ fn attr<'j>(attributes: &'j Json, name: &str) -> &'j Json {
     attributes.get(name).unwrap_or(&Json::Null)
 }
 
-fn constraints_hold(program: &Program, m: &ActivityMatch, attributes: &Json, now: i64, tz: Tz) -> bool {
+fn constraints_hold(
+    program: &Program,
+    m: &ActivityMatch,
+    attributes: &Json,
+    now: i64,
+    tz: Tz,
+) -> bool {
     let text = |name: &str| attr(attributes, name).as_str().unwrap_or("").to_string();
     let field_ty = || {
         m.asset
@@ -263,7 +266,13 @@ fn lower(s: &str) -> String {
 }
 
 /// Evaluates a field test on a value of type `ty` at instant `now` (LANGUAGE.md 4.1).
-pub fn field_test(ty: FieldType, value: Option<&Scalar>, test: &FieldTest, now: i64, tz: Tz) -> bool {
+pub fn field_test(
+    ty: FieldType,
+    value: Option<&Scalar>,
+    test: &FieldTest,
+    now: i64,
+    tz: Tz,
+) -> bool {
     match ty {
         FieldType::Text => text_test(value, test),
         FieldType::Number => number_test(value, test),
@@ -424,7 +433,10 @@ fn range(s: &Scalar, tz: Tz) -> Option<(i64, i64)> {
         Scalar::DateTime(t) => Some((t.timestamp(), t.timestamp())),
         Scalar::Date(d) => {
             let start = day_start(*d, tz);
-            let end = d.succ_opt().map(|n| day_start(n, tz) - 1).unwrap_or(i64::MAX);
+            let end = d
+                .succ_opt()
+                .map(|n| day_start(n, tz) - 1)
+                .unwrap_or(i64::MAX);
             Some((start, end))
         }
         _ => None,

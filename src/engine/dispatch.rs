@@ -31,7 +31,8 @@ impl TriggerIndex {
                     _ => t.asset.clone(),
                 };
                 let mut keys = vec![(t.activity, asset.clone())];
-                if t.activity == ActivityType::ChangeDataValue && asset.as_deref() == Some("score") {
+                if t.activity == ActivityType::ChangeDataValue && asset.as_deref() == Some("score")
+                {
                     keys.push((ActivityType::ChangeScore, Some("score".to_string())));
                 }
                 for key in keys {
@@ -54,7 +55,11 @@ impl TriggerIndex {
 
     /// The campaigns (in declaration order, each once) with a trigger on `(kind, primary)`,
     /// with the indices of their triggers to test.
-    pub fn candidates(&self, kind: ActivityType, primary: Option<&str>) -> Vec<(CampaignId, Vec<usize>)> {
+    pub fn candidates(
+        &self,
+        kind: ActivityType,
+        primary: Option<&str>,
+    ) -> Vec<(CampaignId, Vec<usize>)> {
         let mut found: Vec<(CampaignId, usize)> = Vec::new();
         if let Some(p) = primary {
             if let Some(v) = self.by_key.get(&(kind, Some(p.to_string()))) {

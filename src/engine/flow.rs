@@ -8,11 +8,12 @@ use super::conditions::Eval;
 use super::dispatch::TriggerIndex;
 use super::template::{render, Escape, TokenSource};
 use super::value::{day_start, display, local_date, rfc3339, same, to_json};
+use super::waits::FieldDate;
 use crate::check::ir::{
     ActivityType, CampaignId, ChangeValue, FieldType, Program, Qualify, Scalar, Step, StepKind,
     Template, Wait,
 };
-use crate::store::{Activity, Outcome, OutboxRow, Person, PersonId, Result, Store, WaitRow};
+use crate::store::{Activity, OutboxRow, Outcome, Person, PersonId, Result, Store, WaitRow};
 
 /// Executable campaigns may call each other this deep at run time (the checker allows 3).
 const MAX_EXECUTE_DEPTH: u32 = 8;
@@ -190,7 +191,8 @@ impl Runner<'_> {
         };
         if !admitted {
             self.store.add_member(name, person.id, self.now)?;
-            let l = Log::new(ActivityType::EnterFlow, Some(name), None).skipped("qualification_rule");
+            let l =
+                Log::new(ActivityType::EnterFlow, Some(name), None).skipped("qualification_rule");
             self.log(&person, depth, &ctx.chain, l)?;
             return Ok(());
         }
@@ -281,7 +283,9 @@ impl Runner<'_> {
                 let tokens = self.tokens(cid, person, ctx);
                 let subject = render(&email.subject, &tokens, Escape::Plain);
                 let body = render(&email.body, &tokens, Escape::Html);
-                let l = l.attrs(json!({ "to": to, "subject": subject, "operational": email.operational }));
+                let l = l.attrs(
+                    json!({ "to": to, "subject": subject, "operational": email.operational }),
+                );
                 let id = self.log(person, out_depth, &chain, l)?;
                 self.store.outbox_insert(&OutboxRow {
                     id: 0,
@@ -367,7 +371,9 @@ impl Runner<'_> {
                 if let (ChangeValue::Add(n), Some(m)) = (value, attrs.as_object_mut()) {
                     m.insert("delta".into(), super::value::number_json(*n));
                 }
-                let l = Log::new(kind, Some(cname), path).primary(&def.name).attrs(attrs);
+                let l = Log::new(kind, Some(cname), path)
+                    .primary(&def.name)
+                    .attrs(attrs);
                 if same(old.as_ref(), new.as_ref()) {
                     self.log(person, out_depth, &chain, l.skipped("unchanged"))?;
                     return Ok(Next::Continue);
@@ -383,13 +389,17 @@ impl Runner<'_> {
                         }
                     }
                 }
-                self.store.set_field(person.id, *field, new.as_ref(), self.now)?;
+                self.store
+                    .set_field(person.id, *field, new.as_ref(), self.now)?;
                 if let Some(slot) = person.values.get_mut(field.index()) {
                     *slot = new;
                 }
                 self.log(person, out_depth, &chain, l)?;
             }
-            StepKind::ChangeProgramStatus { program: pid, status } => {
+            StepKind::ChangeProgramStatus {
+                program: pid,
+                status,
+            } => {
                 let Some(prog) = program.programs.get(pid.index()) else {
                     return Ok(Next::Continue);
                 };
@@ -605,11 +615,24 @@ impl Runner<'_> {
         Ok(None)
     }
 
+    /// When a wait ends; an empty date field or an instant out of range ends it at once.
     fn wake_time(&self, w: &Wait, person: &Person) -> i64 {
-        super::waits::wake_time(w, person, self.now, self.tz())
+        let field = |id: crate::check::ir::FieldId| match person.get(id) {
+            Some(Scalar::Date(d)) => Some(FieldDate::Date(*d)),
+            Some(Scalar::DateTime(t)) => Some(FieldDate::DateTime(*t)),
+            _ => None,
+        };
+        super::waits::wake_time(w, super::value::instant(self.now), self.tz(), &field)
+            .map(|t| t.timestamp())
+            .unwrap_or(self.now)
     }
 
-    fn tokens<'t>(&'t self, cid: CampaignId, person: &'t Person, ctx: &'t FlowContext) -> Tokens<'t> {
+    fn tokens<'t>(
+        &'t self,
+        cid: CampaignId,
+        person: &'t Person,
+        ctx: &'t FlowContext,
+    ) -> Tokens<'t> {
         Tokens {
             program: self.program,
             campaign: cid,

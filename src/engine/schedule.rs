@@ -16,9 +16,6 @@ use crate::syntax::ast;
 
 pub use crate::check::ir::{RecurDays as On, RecurUnit as Unit, RecurrenceRule, ScheduleRule};
 
-
-
-
 impl On {
     /// The selector written in the syntax tree, without spans.
     pub fn from_ast(on: &ast::RecurOn) -> On {
@@ -49,7 +46,6 @@ impl On {
         }
     }
 }
-
 
 /// Why a schedule in the syntax tree cannot be resolved.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

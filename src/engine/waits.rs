@@ -10,8 +10,9 @@
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
-use super::schedule::{datetime_lit_to_utc, local_to_utc, utc_to_local, On};
-use crate::syntax::ast::{TimeUnit, ValueKind, WaitKind};
+use super::schedule::{local_to_utc, utc_to_local, On};
+use crate::check::ir::{FieldId, Wait};
+use crate::syntax::ast::TimeUnit;
 
 /// The value of a person's date or date-time field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,8 +27,8 @@ pub enum FieldDate {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NoWake {
     /// The person's field is empty.
-    #[error("field `{0}` is empty")]
-    EmptyField(String),
+    #[error("the date field is empty")]
+    EmptyField,
     /// `wait until` names something other than a date or date-time.
     #[error("not a date or date-time")]
     NotADate,
@@ -187,58 +188,38 @@ pub fn next_anniversary(
 }
 
 /// The wake time of any `wait` step; `field` reads a person's date or date-time field (`None`
-/// when empty). In `minus`/`plus` offsets, `true` means `minus`.
+/// when empty).
 pub fn wake_time(
-    kind: &WaitKind,
+    wait: &Wait,
     now: DateTime<Utc>,
     tz: Tz,
-    field: &dyn Fn(&str) -> Option<FieldDate>,
+    field: &dyn Fn(FieldId) -> Option<FieldDate>,
 ) -> Result<DateTime<Utc>, NoWake> {
-    match kind {
-        WaitKind::For { duration, on, at } => {
-            let days = on.as_ref().map_or(On::Any, |o| On::from_ast(&o.node));
-            after_duration(
-                now,
-                duration.amount,
-                duration.unit,
-                &days,
-                at.as_ref().map(|a| a.node),
-                tz,
-            )
-            .ok_or(NoWake::OutOfRange)
-        }
-        WaitKind::Until(value) => {
-            let target = match &value.kind {
-                ValueKind::Date(d) => local_to_utc(tz, d.and_time(NaiveTime::MIN)),
-                ValueKind::DateTime(lit) => datetime_lit_to_utc(lit, tz),
-                _ => return Err(NoWake::NotADate),
-            };
-            target
-                .map(|t| until_instant(now, t))
-                .ok_or(NoWake::OutOfRange)
-        }
-        WaitKind::UntilField {
-            field: name,
+    match wait {
+        Wait::For {
+            amount,
+            unit,
+            on,
+            at,
+        } => after_duration(now, *amount, *unit, on, *at, tz).ok_or(NoWake::OutOfRange),
+        Wait::Until(target) => Ok(until_instant(now, *target)),
+        Wait::UntilField {
+            field: id,
             offset,
             at,
         } => {
-            let value = field(&name.name).ok_or_else(|| NoWake::EmptyField(name.name.clone()))?;
-            let offset = offset.map(|(minus, d)| {
-                let amount = i64::from(d.amount);
-                (if minus { -amount } else { amount }, d.unit)
-            });
-            until_field(now, Some(value), offset, at.as_ref().map(|a| a.node), tz)
-                .ok_or(NoWake::OutOfRange)
+            let value = field(*id).ok_or(NoWake::EmptyField)?;
+            until_field(now, Some(value), *offset, *at, tz).ok_or(NoWake::OutOfRange)
         }
-        WaitKind::NextAnniversary { field: name, at } => {
-            let date = match field(&name.name) {
+        Wait::NextAnniversary { field: id, at } => {
+            let date = match field(*id) {
                 Some(FieldDate::Date(d)) => d,
                 Some(FieldDate::DateTime(t)) => {
                     utc_to_local(tz, t).ok_or(NoWake::OutOfRange)?.date()
                 }
-                None => return Err(NoWake::EmptyField(name.name.clone())),
+                None => return Err(NoWake::EmptyField),
             };
-            next_anniversary(now, date, at.as_ref().map(|a| a.node), tz).ok_or(NoWake::OutOfRange)
+            next_anniversary(now, date, *at, tz).ok_or(NoWake::OutOfRange)
         }
     }
 }
@@ -588,13 +569,13 @@ mod tests {
             let _ = next_anniversary(now, NaiveDate::MAX, None, tz);
             let _ = next_anniversary(now, d(2000, 2, 29), Some(t(23, 59)), tz);
             let _ = wake_time(
-                &WaitKind::NextAnniversary {
-                    field: ident("renewal_at"),
+                &Wait::NextAnniversary {
+                    field: FieldId(0),
                     at: None,
                 },
                 now,
                 tz,
-                &|_: &str| Some(FieldDate::DateTime(DateTime::<Utc>::MAX_UTC)),
+                &|_: FieldId| Some(FieldDate::DateTime(DateTime::<Utc>::MAX_UTC)),
             );
         }
     }
@@ -661,21 +642,14 @@ mod tests {
         assert_eq!(show(woke, New_York), "2027-03-14 Sun 03:00 EDT");
     }
 
-    fn sp<T>(node: T) -> Spanned<T> {
-        Spanned::new(node, Span::default())
-    }
+    const RENEWAL_AT: FieldId = FieldId(0);
+    const BIRTHDAY: FieldId = FieldId(1);
+    const TRIAL_END: FieldId = FieldId(2);
 
-    fn ident(name: &str) -> Ident {
-        Ident {
-            name: name.to_string(),
-            span: Span::default(),
-        }
-    }
-
-    fn fields(name: &str) -> Option<FieldDate> {
-        match name {
-            "renewal_at" => Some(FieldDate::DateTime(utc(2026, 12, 20, 15, 0))),
-            "birthday" => Some(FieldDate::Date(d(1990, 12, 25))),
+    fn fields(id: FieldId) -> Option<FieldDate> {
+        match id {
+            RENEWAL_AT => Some(FieldDate::DateTime(utc(2026, 12, 20, 15, 0))),
+            BIRTHDAY => Some(FieldDate::Date(d(1990, 12, 25))),
             _ => None,
         }
     }
@@ -684,96 +658,58 @@ mod tests {
     fn wake_time_dispatch() {
         let now = utc(2026, 12, 3, 20, 0); // Thu 15:00 EST
         let tz = New_York;
-        let wait = WaitKind::For {
-            duration: Duration {
-                amount: 48,
-                unit: TimeUnit::Hour,
-                span: Span::default(),
-            },
-            on: Some(sp(RecurOn::Weekdays)),
-            at: Some(sp(t(9, 0))),
+        let wait = Wait::For {
+            amount: 48,
+            unit: TimeUnit::Hour,
+            on: On::Weekdays,
+            at: Some(t(9, 0)),
         };
         assert_eq!(
             wake_time(&wait, now, tz, &fields),
             Ok(local(tz, 2026, 12, 7, 9, 0))
         );
-
-        let until = |kind| {
-            WaitKind::Until(Value {
-                kind,
-                span: Span::default(),
-            })
-        };
-        let lit = DateTimeLit {
-            local: d(2026, 12, 24).and_time(t(9, 0)),
-            offset_seconds: None,
-        };
+        let until = Wait::Until(utc(2026, 12, 24, 9, 0));
         assert_eq!(
-            wake_time(&until(ValueKind::DateTime(lit)), now, tz, &fields),
-            Ok(local(tz, 2026, 12, 24, 9, 0))
-        );
-        let lit = DateTimeLit {
-            local: d(2026, 12, 24).and_time(t(9, 0)),
-            offset_seconds: Some(0),
-        };
-        assert_eq!(
-            wake_time(&until(ValueKind::DateTime(lit)), now, tz, &fields),
+            wake_time(&until, now, tz, &fields),
             Ok(utc(2026, 12, 24, 9, 0))
         );
-        assert_eq!(
-            wake_time(&until(ValueKind::Date(d(2026, 12, 24))), now, tz, &fields),
-            Ok(local(tz, 2026, 12, 24, 0, 0))
-        );
-        assert_eq!(
-            wake_time(&until(ValueKind::Date(d(2025, 12, 24))), now, tz, &fields),
-            Ok(now)
-        );
-        assert_eq!(
-            wake_time(&until(ValueKind::Bool(true)), now, tz, &fields),
-            Err(NoWake::NotADate)
-        );
+        let past = Wait::Until(utc(2025, 12, 24, 9, 0));
+        assert_eq!(wake_time(&past, now, tz, &fields), Ok(now));
 
-        let minus = |field: &str, minus: bool| WaitKind::UntilField {
-            field: ident(field),
-            offset: Some((
-                minus,
-                Duration {
-                    amount: 2,
-                    unit: TimeUnit::Day,
-                    span: Span::default(),
-                },
-            )),
+        let shift = |field: FieldId, amount: i64| Wait::UntilField {
+            field,
+            offset: Some((amount, TimeUnit::Day)),
             at: None,
         };
         assert_eq!(
-            wake_time(&minus("renewal_at", true), now, tz, &fields),
+            wake_time(&shift(RENEWAL_AT, -2), now, tz, &fields),
             Ok(utc(2026, 12, 18, 15, 0))
         );
         assert_eq!(
-            wake_time(&minus("renewal_at", false), now, tz, &fields),
+            wake_time(&shift(RENEWAL_AT, 2), now, tz, &fields),
             Ok(utc(2026, 12, 22, 15, 0))
         );
         assert_eq!(
-            wake_time(&minus("trial_end", true), now, tz, &fields),
-            Err(NoWake::EmptyField("trial_end".to_string()))
+            wake_time(&shift(TRIAL_END, -2), now, tz, &fields),
+            Err(NoWake::EmptyField)
         );
 
-        let next = |field: &str| WaitKind::NextAnniversary {
-            field: ident(field),
-            at: Some(sp(t(9, 0))),
+        let next = |field: FieldId| Wait::NextAnniversary {
+            field,
+            at: Some(t(9, 0)),
         };
         assert_eq!(
-            wake_time(&next("birthday"), now, tz, &fields),
+            wake_time(&next(BIRTHDAY), now, tz, &fields),
             Ok(local(tz, 2026, 12, 25, 9, 0))
         );
         // A date-time field's local date is its anniversary: 2026-12-20 10:00 EST.
         assert_eq!(
-            wake_time(&next("renewal_at"), now, tz, &fields),
+            wake_time(&next(RENEWAL_AT), now, tz, &fields),
             Ok(local(tz, 2026, 12, 20, 9, 0))
         );
         assert_eq!(
-            wake_time(&next("anniversary"), now, tz, &fields),
-            Err(NoWake::EmptyField("anniversary".to_string()))
+            wake_time(&next(TRIAL_END), now, tz, &fields),
+            Err(NoWake::EmptyField)
         );
     }
 }

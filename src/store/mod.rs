@@ -211,6 +211,17 @@ pub struct Membership {
     pub last_entered: Option<i64>,
 }
 
+/// Names the store's tables mention.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NamesInUse {
+    /// Lists with members.
+    pub lists: Vec<String>,
+    /// Programs with members, with the statuses seen.
+    pub programs: Vec<(String, Vec<String>)>,
+    /// Campaigns with members.
+    pub campaigns: Vec<String>,
+}
+
 /// What the log listing shows.
 #[derive(Clone, Debug, Default)]
 pub struct LogQuery {
@@ -224,6 +235,15 @@ pub struct LogQuery {
 pub trait Store {
     /// Creates or upgrades the tables and adds a column for every schema field of `program`.
     fn prepare(&mut self, program: &Program) -> Result<()>;
+
+    /// The fields this store has columns for, in creation order (built-ins excluded).
+    fn stored_fields(&self) -> Result<Vec<(String, FieldType)>>;
+    /// A stored setting (`time_zone`...).
+    fn meta(&self, key: &str) -> Result<Option<String>>;
+    /// Records a setting.
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
+    /// Names in use in the store: lists, programs, campaigns (for listings without a script).
+    fn names_in_use(&self) -> Result<NamesInUse>;
 
     /// Starts a transaction.
     fn begin(&mut self) -> Result<()>;
@@ -244,8 +264,13 @@ pub trait Store {
     /// Creates a person with the given values at `at`.
     fn insert_person(&mut self, values: &[(FieldId, Option<Scalar>)], at: i64) -> Result<PersonId>;
     /// Sets one field (and `updated_at`).
-    fn set_field(&mut self, id: PersonId, field: FieldId, value: Option<&Scalar>, at: i64)
-        -> Result<()>;
+    fn set_field(
+        &mut self,
+        id: PersonId,
+        field: FieldId,
+        value: Option<&Scalar>,
+        at: i64,
+    ) -> Result<()>;
     /// Deletes a person with their memberships and waits (the log is kept).
     fn delete_person(&mut self, id: PersonId) -> Result<()>;
     /// Calls `f` for every person, in id order.
@@ -265,8 +290,13 @@ pub trait Store {
     /// The person's status in a program, if a member.
     fn program_status(&self, program: &str, person: PersonId) -> Result<Option<String>>;
     /// Sets the person's status in a program (making them a member).
-    fn set_program_status(&mut self, program: &str, person: PersonId, status: &str, at: i64)
-        -> Result<()>;
+    fn set_program_status(
+        &mut self,
+        program: &str,
+        person: PersonId,
+        status: &str,
+        at: i64,
+    ) -> Result<()>;
 
     /// The person's membership of a campaign.
     fn membership(&self, campaign: &str, person: PersonId) -> Result<Option<Membership>>;

@@ -161,10 +161,7 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > MIGRATIONS.len() as i64 {
-            return Err(not_camp(
-                path,
-                "it was written by a newer version of camp",
-            ));
+            return Err(not_camp(path, "it was written by a newer version of camp"));
         }
         for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = conn.unchecked_transaction()?;
@@ -213,7 +210,9 @@ fn decode(ty: FieldType, v: ValueRef) -> Option<Scalar> {
     match (ty, v) {
         (FieldType::Bool, ValueRef::Null) => Some(Scalar::Bool(false)),
         (_, ValueRef::Null) => None,
-        (FieldType::Text, ValueRef::Text(t)) => Some(Scalar::Text(String::from_utf8_lossy(t).into())),
+        (FieldType::Text, ValueRef::Text(t)) => {
+            Some(Scalar::Text(String::from_utf8_lossy(t).into()))
+        }
         (FieldType::Number, ValueRef::Real(r)) => Some(Scalar::Number(r)),
         (FieldType::Number, ValueRef::Integer(i)) => Some(Scalar::Number(i as f64)),
         (FieldType::Bool, ValueRef::Integer(i)) => Some(Scalar::Bool(i != 0)),
@@ -273,7 +272,8 @@ impl Store for SqliteStore {
         let mut known = std::collections::HashMap::new();
         {
             let mut stmt = self.conn.prepare("SELECT name, type FROM fields")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
             for row in rows {
                 let (n, t) = row?;
                 known.insert(n, t);
@@ -299,7 +299,10 @@ impl Store for SqliteStore {
                 }
                 None => {
                     tx.execute(
-                        &format!("ALTER TABLE people ADD COLUMN \"{col}\" {}", sql_type(field.ty)),
+                        &format!(
+                            "ALTER TABLE people ADD COLUMN \"{col}\" {}",
+                            sql_type(field.ty)
+                        ),
                         [],
                     )?;
                     tx.execute(
@@ -310,6 +313,10 @@ impl Store for SqliteStore {
             }
             columns.push((col, field.ty));
         }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('time_zone', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [program.settings.time_zone.name()],
+        )?;
         tx.commit()?;
         debug_assert!(program
             .fields
@@ -326,6 +333,63 @@ impl Store for SqliteStore {
         );
         self.columns = columns;
         Ok(())
+    }
+
+    fn stored_fields(&self) -> Result<Vec<(String, FieldType)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, type FROM fields ORDER BY rowid")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (name, ty) = row?;
+            let ty = match ty.as_str() {
+                "text" => FieldType::Text,
+                "number" => FieldType::Number,
+                "bool" => FieldType::Bool,
+                "date" => FieldType::Date,
+                "datetime" => FieldType::DateTime,
+                other => return Err(StoreError::Corrupt(format!("field type `{other}`"))),
+            };
+            out.push((name, ty));
+        }
+        Ok(out)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
+            .execute([key, value])?;
+        Ok(())
+    }
+
+    fn names_in_use(&self) -> Result<NamesInUse> {
+        let strings = |sql: &str| -> Result<Vec<String>> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        };
+        let mut programs = Vec::new();
+        for p in strings("SELECT DISTINCT program FROM program_members ORDER BY program")? {
+            let mut stmt = self.conn.prepare(
+                "SELECT DISTINCT status FROM program_members WHERE program = ?1 ORDER BY status",
+            )?;
+            let rows = stmt.query_map([&p], |r| r.get(0))?;
+            programs.push((p, rows.collect::<rusqlite::Result<_>>()?));
+        }
+        Ok(NamesInUse {
+            lists: strings("SELECT DISTINCT list FROM list_members ORDER BY list")?,
+            programs,
+            campaigns: strings("SELECT DISTINCT campaign FROM campaign_members ORDER BY campaign")?,
+        })
     }
 
     fn begin(&mut self) -> Result<()> {
@@ -348,7 +412,9 @@ impl Store for SqliteStore {
     fn clock(&self) -> Result<Option<i64>> {
         let v: Option<String> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = 'clock'", [], |r| r.get(0))
+            .query_row("SELECT value FROM meta WHERE key = 'clock'", [], |r| {
+                r.get(0)
+            })
             .optional()?;
         match v {
             None => Ok(None),
@@ -446,7 +512,8 @@ impl Store for SqliteStore {
     fn count_people(&self) -> Result<u64> {
         Ok(self
             .conn
-            .query_row("SELECT count(*) FROM people", [], |r| r.get::<_, i64>(0))? as u64)
+            .query_row("SELECT count(*) FROM people", [], |r| r.get::<_, i64>(0))?
+            as u64)
     }
 
     fn in_list(&self, list: &str, person: PersonId) -> Result<bool> {
@@ -485,7 +552,9 @@ impl Store for SqliteStore {
     fn program_status(&self, program: &str, person: PersonId) -> Result<Option<String>> {
         Ok(self
             .conn
-            .prepare_cached("SELECT status FROM program_members WHERE program = ?1 AND person = ?2")?
+            .prepare_cached(
+                "SELECT status FROM program_members WHERE program = ?1 AND person = ?2",
+            )?
             .query_row(params![program, person], |r| r.get(0))
             .optional()?)
     }
