@@ -5,4 +5,9 @@
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
+pub mod engine;
+pub mod query;
+pub mod report;
+pub mod store;
 pub mod syntax;
+pub mod workspace;

@@ -1,15 +1,13 @@
 //! Flow steps: names resolved, values typed, each step given its path (`1`, `3.1.2`,
 //! `3.else.1`), and the per-step rules of LANGUAGE.md section 6.
 
-use chrono::Weekday;
-
 use crate::diagnostic::Diagnostic;
 use crate::syntax::ast::{
     self, CampaignKind, ChangeValue, FieldType, RecurOn, StepKind, ValueKind, WaitKind,
 };
 
 use super::conditions::cond_expr;
-use super::ir::{self, CampaignId, Scalar};
+use super::ir::{self, CampaignId, RecurDays, Scalar};
 use super::tokens::{template, Place};
 use super::values::{day_start, instant, mismatch, scalar, token_not_allowed};
 use super::Ctx;
@@ -326,22 +324,16 @@ fn change(
     Some(ir::StepKind::ChangeField { field: id, value })
 }
 
-const WEEKDAYS: [Weekday; 5] = [
-    Weekday::Mon,
-    Weekday::Tue,
-    Weekday::Wed,
-    Weekday::Thu,
-    Weekday::Fri,
-];
-
 fn wait(cx: &mut Ctx<'_>, cc: &CampaignCx<'_>, s: &ast::Step, w: &WaitKind) -> Option<ir::Wait> {
     let tz = cx.settings.time_zone;
     Some(match w {
         WaitKind::For { duration, on, at } => {
-            let days = match on.as_ref().map(|o| (&o.node, o.span)) {
-                None => None,
-                Some((RecurOn::Weekdays, _)) => Some(WEEKDAYS.to_vec()),
-                Some((RecurOn::Days(ds), _)) => Some(ds.iter().map(|d| d.node).collect()),
+            let on = match on.as_ref().map(|o| (&o.node, o.span)) {
+                None => RecurDays::Any,
+                Some((RecurOn::Weekdays, _)) => RecurDays::Weekdays,
+                Some((RecurOn::Days(ds), _)) => {
+                    RecurDays::Days(ds.iter().map(|d| d.node).collect())
+                }
                 Some((_, span)) => {
                     cx.report(
                         Diagnostic::error(
@@ -356,8 +348,9 @@ fn wait(cx: &mut Ctx<'_>, cc: &CampaignCx<'_>, s: &ast::Step, w: &WaitKind) -> O
                 }
             };
             ir::Wait::For {
-                seconds: duration.seconds(),
-                on: days,
+                amount: duration.amount,
+                unit: duration.unit,
+                on,
                 at: at.as_ref().map(|a| a.node),
             }
         }
@@ -366,10 +359,10 @@ fn wait(cx: &mut Ctx<'_>, cc: &CampaignCx<'_>, s: &ast::Step, w: &WaitKind) -> O
         }
         WaitKind::UntilField { field, offset, at } => {
             let id = date_field(cx, cc, s, field)?;
-            let offset = offset.map_or(
-                0,
-                |(minus, d)| if minus { -d.seconds() } else { d.seconds() },
-            );
+            let offset = offset.map(|(minus, d)| {
+                let n = i64::from(d.amount);
+                (if minus { -n } else { n }, d.unit)
+            });
             ir::Wait::UntilField {
                 field: id,
                 offset,

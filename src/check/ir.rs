@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-pub use crate::syntax::ast::{CampaignKind, FieldType, Span, Template};
+pub use crate::syntax::ast::{CampaignKind, FieldType, Span, Template, TimeUnit};
 
 macro_rules! id_type {
     ($(#[$doc:meta] $name:ident),* $(,)?) => {$(
@@ -543,7 +543,7 @@ pub enum Qualify {
 }
 
 /// A batch campaign's schedule.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum ScheduleRule {
     /// `run at T`
     Once(DateTime<Utc>),
@@ -552,7 +552,7 @@ pub enum ScheduleRule {
 }
 
 /// `run every N unit [on ...] at T from D [until D]`, in the script's time zone.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RecurrenceRule {
     /// Every this many units.
     pub interval: u32,
@@ -574,7 +574,7 @@ pub struct RecurrenceRule {
 pub use crate::syntax::ast::RecurUnit;
 
 /// The day selector of a recurrence.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum RecurDays {
     /// No `on`: every unit (weeks: from's weekday; months: from's day of month).
     Any,
@@ -701,10 +701,12 @@ pub enum ChangeValue {
 pub enum Wait {
     /// `wait N unit [on days] [at T]`
     For {
-        /// Length in seconds.
-        seconds: i64,
-        /// Allowed weekdays, if restricted.
-        on: Option<Vec<Weekday>>,
+        /// How many units.
+        amount: u32,
+        /// Minutes and hours are elapsed time; days and weeks move the local calendar.
+        unit: TimeUnit,
+        /// Allowed days (`RecurDays::Any` when unrestricted).
+        on: RecurDays,
         /// Resume time of day, if given.
         at: Option<NaiveTime>,
     },
@@ -714,8 +716,8 @@ pub enum Wait {
     UntilField {
         /// A date or datetime field.
         field: FieldId,
-        /// Offset in seconds (negative for `minus`).
-        offset: i64,
+        /// Signed offset (negative for `minus`) in a unit.
+        offset: Option<(i64, TimeUnit)>,
         /// Time of day for a date field.
         at: Option<NaiveTime>,
     },

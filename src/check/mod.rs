@@ -23,6 +23,7 @@ mod values;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::syntax::ast::{CampaignKind, Script};
+use crate::workspace::Workspace;
 
 pub use campaigns::infer_kind;
 pub use schedule::recurrence_rule;
@@ -41,6 +42,21 @@ impl Checked {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
+}
+
+/// Checks a parsed workspace: its syntax diagnostics, then (when every file parsed) the
+/// checker's. A file that did not parse contributes no names, so checking the others would only
+/// report names it declares as unknown.
+pub fn check_workspace(ws: &Workspace) -> Checked {
+    if !ws.diagnostics.is_empty() {
+        let mut diagnostics = ws.diagnostics.clone();
+        diagnostic::sort(&mut diagnostics);
+        return Checked {
+            program: None,
+            diagnostics,
+        };
+    }
+    check(&ws.scripts)
 }
 
 /// Checks every file of a workspace together (names are global across files).

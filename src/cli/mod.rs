@@ -1,3 +1,108 @@
+//! The `camp` command line: a thin front end over the library.
+
+mod check;
+mod common;
+mod log;
+mod people;
+mod run;
+mod schedule;
+
+use std::io::IsTerminal;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// camp: campaigns as code.
+#[derive(Debug, Parser)]
+#[command(
+    name = "camp",
+    version,
+    about = "A language and interpreter for marketing-automation smart campaigns"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check scripts for syntax, name, type and campaign-rule problems.
+    Check(check::CheckArgs),
+    /// Run campaigns against the store up to a time.
+    Run(run::RunArgs),
+    /// Import people from a CSV file.
+    Import(people::ImportArgs),
+    /// List people, optionally those matching a condition.
+    People(people::PeopleArgs),
+    /// Show the activity log.
+    Log(log::LogArgs),
+    /// Show the emails and alerts that would be delivered.
+    Outbox(log::OutboxArgs),
+    /// Show the batch runs in a window with their steps up to the first wait.
+    Schedule(schedule::ScheduleArgs),
+}
+
+/// Output format of listings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Output format of `camp people`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PeopleFormat {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON object per line.
+    Json,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// Output format of `camp check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiagFormat {
+    /// Rendered for people, on standard error.
+    Human,
+    /// One JSON object per diagnostic, on standard output.
+    Json,
+}
+
+/// Exit status: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit status: the workspace has errors or an input file was rejected.
+pub const EXIT_REJECTED: i32 = 1;
+/// Exit status: usage, I/O or database failure.
+pub const EXIT_FAILURE: i32 = 2;
+
+/// Whether standard error gets colour: a terminal, and `NO_COLOR` unset or empty.
+pub fn stderr_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+/// Runs the command line and returns the exit status.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_FAILURE
+            } else {
+                EXIT_OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Import(args) => people::run_import(&args),
+        Command::People(args) => people::run_people(&args),
+        Command::Log(args) => log::run_log(&args),
+        Command::Outbox(args) => log::run_outbox(&args),
+        Command::Schedule(args) => schedule::run(&args),
+    }
 }

@@ -1,0 +1,203 @@
+//! `camp run FILE... [--db PATH] [--people CSV] [--events JSONL] [--from T] [--until T]
+//! [--campaign NAME]`
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::common::{load_program, open_store, parse_time, print_table, wall_clock, Exit};
+use super::{EXIT_FAILURE, EXIT_OK, EXIT_REJECTED};
+use crate::check::ir::CampaignKind;
+use crate::engine::events::{read_events, InputRejected};
+use crate::engine::inputs::parse_people_csv;
+use crate::engine::run::Engine;
+use crate::store::{LogQuery, Store};
+
+/// Arguments of `camp run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The workspace's files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The database file (`:memory:` for a throw-away store).
+    #[arg(long, default_value = "camp.db")]
+    db: String,
+    /// People to import first (CSV with a header row of field names).
+    #[arg(long)]
+    people: Option<PathBuf>,
+    /// Events to process (one JSON object per line).
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// Where a new store's clock starts (RFC 3339 or `2026-12-01 09:00`).
+    #[arg(long)]
+    from: Option<String>,
+    /// Process everything due up to this time (default: the wall clock's now).
+    #[arg(long)]
+    until: Option<String>,
+    /// Run this batch campaign now, on demand.
+    #[arg(long)]
+    campaign: Option<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs `camp run`.
+pub fn run(args: &RunArgs) -> i32 {
+    match run_inner(args) {
+        Ok(()) => EXIT_OK,
+        Err(code) => code,
+    }
+}
+
+fn read_file(path: &PathBuf) -> Result<Vec<u8>, Exit> {
+    std::fs::read(path).map_err(|e| {
+        eprintln!("error: cannot read `{}`: {e}", path.display());
+        EXIT_FAILURE
+    })
+}
+
+fn run_inner(args: &RunArgs) -> Result<(), Exit> {
+    let (_ws, program) = load_program(&args.files)?;
+    let tz = program.settings.time_zone;
+    let from = args
+        .from
+        .as_deref()
+        .map(|t| parse_time("--from", t, tz))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|t| parse_time("--until", t, tz))
+        .transpose()?;
+    let campaign = match &args.campaign {
+        None => None,
+        Some(name) => {
+            match program.campaign(name) {
+                Some(c) if program.campaigns[c.index()].kind == CampaignKind::Batch => Some(c),
+                Some(_) => {
+                    eprintln!("error: `{name}` is not a batch campaign: only batch campaigns run on demand");
+                    return Err(EXIT_FAILURE);
+                }
+                None => {
+                    let names = program.campaigns.iter().map(|c| c.name.as_str());
+                    let hint = crate::diagnostic::did_you_mean(name, names)
+                        .map(|h| format!(" ({h})"))
+                        .unwrap_or_default();
+                    eprintln!("error: no campaign is called `{name}`{hint}");
+                    return Err(EXIT_FAILURE);
+                }
+            }
+        }
+    };
+    let people = args.people.as_ref().map(read_file).transpose()?;
+    let events = match &args.events {
+        Some(p) => {
+            let bytes = read_file(p)?;
+            match String::from_utf8(bytes) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    eprintln!(
+                        "error: {}: the file is not valid UTF-8 (byte {})",
+                        p.display(),
+                        e.utf8_error().valid_up_to()
+                    );
+                    return Err(EXIT_REJECTED);
+                }
+            }
+        }
+        None => None,
+    };
+
+    let mut store = open_store(&args.db)?;
+    let db_err = |e: crate::store::StoreError| {
+        eprintln!("error: {e}");
+        EXIT_FAILURE
+    };
+    let mut engine = Engine::new(&program, &mut store).map_err(db_err)?;
+    let existing = engine.clock().map_err(db_err)?;
+    let start = match (existing, from) {
+        (Some(c), Some(f)) if f < c => {
+            eprintln!(
+                "error: --from is before the store's clock ({}): time never goes backwards",
+                crate::engine::value::rfc3339(c)
+            );
+            return Err(EXIT_FAILURE);
+        }
+        (Some(c), _) => c,
+        (None, Some(f)) => f,
+        (None, None) => until.unwrap_or_else(wall_clock).min(wall_clock()),
+    };
+    let mut clock = engine.clock_or_start(start).map_err(db_err)?;
+    if let Some(f) = from {
+        if f > clock {
+            engine.run_until(f).map_err(db_err)?;
+            clock = f;
+        }
+    }
+    let until = until.unwrap_or_else(|| wall_clock().max(clock));
+    if until < clock {
+        eprintln!(
+            "error: --until is before the store's clock ({}): time never goes backwards",
+            crate::engine::value::rfc3339(clock)
+        );
+        return Err(EXIT_FAILURE);
+    }
+    let first_new = engine
+        .store()
+        .log(&LogQuery::default())
+        .map(|l| l.last().map(|a| a.id).unwrap_or(0))
+        .map_err(db_err)?;
+
+    if let (Some(bytes), Some(path)) = (&people, &args.people) {
+        let name = path.display().to_string();
+        let records = parse_people_csv(&program, &name, bytes).map_err(|e| {
+            eprintln!("error: {e}");
+            EXIT_REJECTED
+        })?;
+        engine.import_people(&records, clock).map_err(db_err)?;
+    }
+    if let (Some(text), Some(path)) = (&events, &args.events) {
+        let name = path.display().to_string();
+        let parsed = read_events(&program, &name, text).map_err(|e| {
+            eprintln!("error: {e}");
+            EXIT_REJECTED
+        })?;
+        match engine.add_events(&name, &parsed, clock) {
+            Ok(_) => {}
+            Err(InputRejected::Input(e)) => {
+                eprintln!("error: {e}");
+                return Err(EXIT_REJECTED);
+            }
+            Err(InputRejected::Store(e)) => return Err(db_err(e)),
+        }
+    }
+    if std::io::stderr().is_terminal() && !args.quiet {
+        engine.on_progress(|msg| eprintln!("{msg}"));
+    }
+    if let Some(cid) = campaign {
+        engine.run_batch_now(cid, clock).map_err(db_err)?;
+        engine.flush().map_err(db_err)?;
+    }
+    let summary = engine.run_until(until).map_err(db_err)?;
+    drop(engine);
+    if args.quiet {
+        return Ok(());
+    }
+    let log = store.log(&LogQuery::default()).map_err(db_err)?;
+    let new: Vec<_> = log.into_iter().filter(|a| a.id > first_new).collect();
+    let rows: Vec<Vec<String>> = new.iter().map(super::log::table_row).collect();
+    let mut out = std::io::stdout().lock();
+    let _ = print_table(&mut out, super::log::HEADER, &rows);
+    let _ = out.flush();
+    eprintln!(
+        "{} activities; clock at {}; {} batch runs, {} wakes, {} inputs",
+        new.len(),
+        crate::engine::value::rfc3339(until),
+        summary.batch_runs,
+        summary.wakes,
+        summary.inputs
+    );
+    Ok(())
+}

@@ -1,0 +1,409 @@
+//! Inputs: people imported from CSV and events from JSON lines, validated as a whole before
+//! anything is applied, stored as pending inputs, and applied in time order (LANGUAGE.md 9.2).
+
+use std::collections::HashSet;
+
+use serde_json::{json, Map, Value as Json};
+
+use super::inputs::{
+    parse_event_line_at, EventKind, InputError, InputEvent, PersonRecord, PersonRef,
+};
+use super::run::Engine;
+use super::value::{instant, rfc3339, same, to_json};
+use crate::check::ir::{ActivityType, FieldId, Program, Scalar};
+use crate::store::{InputRow, Person, Result, StoreError};
+
+/// Why inputs were rejected: a bad line (nothing applied), or the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InputRejected {
+    /// The input itself is wrong.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What an import did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// People created.
+    pub created: u32,
+    /// People whose fields changed.
+    pub updated: u32,
+    /// People unchanged.
+    pub unchanged: u32,
+}
+
+/// The email field's id (built-in, second).
+const EMAIL: FieldId = FieldId(1);
+
+impl Engine<'_> {
+    /// Imports people at the store's clock `now`: new people log `new_person`, changed fields
+    /// log `change_data_value` with `source: "import"`. All or nothing.
+    pub fn import_people(&mut self, records: &[PersonRecord], now: i64) -> Result<ImportSummary> {
+        self.with_tx(|engine| {
+            let mut summary = ImportSummary::default();
+            let mut runner = engine.runner_at(now);
+            for r in records {
+                match runner.store.person_by_email(&r.email)? {
+                    Some(id) => {
+                        let Some(mut person) = runner.store.person(id)? else {
+                            continue;
+                        };
+                        let mut changed = false;
+                        for (field, value) in &r.values {
+                            changed |= change_field(
+                                &mut runner,
+                                &mut person,
+                                *field,
+                                value.as_ref(),
+                                "import",
+                            )?;
+                        }
+                        if changed {
+                            summary.updated += 1;
+                        } else {
+                            summary.unchanged += 1;
+                        }
+                    }
+                    None => {
+                        let mut values = vec![(EMAIL, Some(Scalar::Text(r.email.clone())))];
+                        values.extend(r.values.iter().cloned());
+                        let id = runner.store.insert_person(&values, now)?;
+                        if let Some(person) = runner.store.person(id)? {
+                            runner.log_input(
+                                &person,
+                                ActivityType::NewPerson,
+                                None,
+                                json!({ "source": "import" }),
+                            )?;
+                        }
+                        summary.created += 1;
+                    }
+                }
+            }
+            Ok(summary)
+        })
+    }
+
+    /// Validates a whole events file against the store (people exist, no event earlier than
+    /// the clock) and stores its events as pending inputs. Nothing is stored when a line is bad.
+    pub fn add_events(
+        &mut self,
+        file: &str,
+        events: &[(InputEvent, String)],
+        clock: i64,
+    ) -> std::result::Result<usize, InputRejected> {
+        let program = self.program();
+        let mut order: Vec<&(InputEvent, String)> = events.iter().collect();
+        order.sort_by_key(|(e, _)| (e.at, e.line));
+        let mut created: HashSet<String> = HashSet::new();
+        for (e, _) in &order {
+            let at = e.at.timestamp();
+            if at < clock {
+                return Err(InputError::new(
+                    file,
+                    e.line,
+                    format!(
+                        "this event is at {} but the store's clock is already at {}",
+                        rfc3339(at),
+                        rfc3339(clock)
+                    ),
+                )
+                .into());
+            }
+            match &e.person {
+                PersonRef::Id(id) => {
+                    if self.store().person(*id)?.is_none() {
+                        return Err(InputError::new(
+                            file,
+                            e.line,
+                            format!("no person has id {id}"),
+                        )
+                        .into());
+                    }
+                }
+                PersonRef::Email(email) => {
+                    let known = created.contains(&email.to_lowercase())
+                        || self.store().person_by_email(email)?.is_some();
+                    if !known {
+                        if matches!(e.kind, EventKind::FillsOutForm { .. }) {
+                            created.insert(email.to_lowercase());
+                        } else {
+                            return Err(InputError::new(
+                                file,
+                                e.line,
+                                format!("no person has email `{email}`"),
+                            )
+                            .into());
+                        }
+                    }
+                }
+                PersonRef::New(values) => {
+                    if let Some((_, Some(Scalar::Text(email)))) =
+                        values.iter().find(|(f, _)| *f == EMAIL)
+                    {
+                        let exists = created.contains(&email.to_lowercase())
+                            || self.store().person_by_email(email)?.is_some();
+                        if exists {
+                            return Err(InputError::new(
+                                file,
+                                e.line,
+                                format!("a person with email `{email}` already exists"),
+                            )
+                            .into());
+                        }
+                        created.insert(email.to_lowercase());
+                    }
+                }
+            }
+        }
+        let _ = program;
+        let n = order.len();
+        self.with_tx(|engine| {
+            for (e, body) in order {
+                engine.store().insert_input(&InputRow {
+                    seq: 0,
+                    at: e.at.timestamp(),
+                    source: file.to_string(),
+                    line: e.line,
+                    body: body.clone(),
+                })?;
+            }
+            Ok(())
+        })?;
+        Ok(n)
+    }
+}
+
+/// Applies one stored input at `now`.
+pub(crate) fn apply(engine: &mut Engine<'_>, now: i64, input: &InputRow) -> Result<()> {
+    let program = engine.program();
+    let Ok(event) = parse_event_line_at(
+        program,
+        &input.source,
+        input.line,
+        &input.body,
+        instant(now),
+    ) else {
+        // Inputs are validated before they are stored; one that no longer reads (the script
+        // changed) is dropped.
+        return Ok(());
+    };
+    let mut runner = engine.runner_at(now);
+    // Find or create the person.
+    let (mut person, created) = match &event.person {
+        PersonRef::Id(id) => match runner.store.person(*id)? {
+            Some(p) => (p, false),
+            None => return Ok(()),
+        },
+        PersonRef::Email(email) => match runner.store.person_by_email(email)? {
+            Some(id) => match runner.store.person(id)? {
+                Some(p) => (p, false),
+                None => return Ok(()),
+            },
+            None => {
+                if !matches!(event.kind, EventKind::FillsOutForm { .. }) {
+                    return Ok(());
+                }
+                let id = runner
+                    .store
+                    .insert_person(&[(EMAIL, Some(Scalar::Text(email.clone())))], now)?;
+                match runner.store.person(id)? {
+                    Some(p) => (p, true),
+                    None => return Ok(()),
+                }
+            }
+        },
+        PersonRef::New(values) => {
+            let email = values.iter().find_map(|(f, v)| match (f, v) {
+                (&EMAIL, Some(Scalar::Text(e))) => Some(e.clone()),
+                _ => None,
+            });
+            let existing = match &email {
+                Some(e) => runner.store.person_by_email(e)?,
+                None => None,
+            };
+            match existing {
+                Some(id) => {
+                    let Some(mut p) = runner.store.person(id)? else {
+                        return Ok(());
+                    };
+                    for (f, v) in values {
+                        change_field(&mut runner, &mut p, *f, v.as_ref(), "event")?;
+                    }
+                    return Ok(());
+                }
+                None => {
+                    let id = runner.store.insert_person(values, now)?;
+                    match runner.store.person(id)? {
+                        Some(p) => (p, true),
+                        None => return Ok(()),
+                    }
+                }
+            }
+        }
+    };
+    if created {
+        runner.log_input(
+            &person,
+            ActivityType::NewPerson,
+            None,
+            json!({ "source": source_of(&event.kind) }),
+        )?;
+    }
+    let name = |v: Option<&str>| v.map(str::to_string);
+    match &event.kind {
+        EventKind::FillsOutForm { form, page, fields } => {
+            let mut submitted = Map::new();
+            for (f, v) in fields {
+                change_field(&mut runner, &mut person, *f, v.as_ref(), "form")?;
+                if let Some(def) = program.fields.get(f.index()) {
+                    submitted.insert(def.name.clone(), to_json(v.as_ref()));
+                }
+            }
+            let form_name = program.forms.get(form.index()).map(|f| f.name.as_str());
+            let page_name = page
+                .and_then(|p| program.pages.get(p.index()))
+                .map(|p| p.name.clone());
+            runner.log_input(
+                &person,
+                ActivityType::FillOutForm,
+                name(form_name),
+                json!({ "page": page_name, "fields": Json::Object(submitted) }),
+            )?;
+        }
+        EventKind::VisitsPage { page } => {
+            let page_name = program.pages.get(page.index()).map(|p| p.name.clone());
+            runner.log_input(
+                &person,
+                ActivityType::VisitPage,
+                page_name.clone(),
+                json!({ "page": page_name }),
+            )?;
+        }
+        EventKind::ClicksLink { email, link } => {
+            let e = program.emails.get(email.index()).map(|e| e.name.clone());
+            runner.log_input(
+                &person,
+                ActivityType::ClickEmail,
+                e,
+                json!({ "link": link }),
+            )?;
+        }
+        EventKind::OpensEmail { email } => {
+            let e = program.emails.get(email.index()).map(|e| e.name.clone());
+            runner.log_input(&person, ActivityType::OpenEmail, e, json!({}))?;
+        }
+        EventKind::EmailDelivered { email } => {
+            let e = program.emails.get(email.index()).map(|e| e.name.clone());
+            runner.log_input(&person, ActivityType::EmailDelivered, e, json!({}))?;
+        }
+        EventKind::EmailBounced { email } => {
+            let e = program.emails.get(email.index()).map(|e| e.name.clone());
+            runner.log_input(&person, ActivityType::EmailBounced, e, json!({}))?;
+        }
+        EventKind::Unsubscribes { email } => {
+            let e = email
+                .and_then(|e| program.emails.get(e.index()))
+                .map(|e| e.name.clone());
+            if let Some(f) = program.field("unsubscribed") {
+                runner
+                    .store
+                    .set_field(person.id, f, Some(&Scalar::Bool(true)), now)?;
+                if let Some(slot) = person.values.get_mut(f.index()) {
+                    *slot = Some(Scalar::Bool(true));
+                }
+            }
+            runner.log_input(&person, ActivityType::UnsubscribeEmail, e, json!({}))?;
+        }
+        EventKind::DataChanged { fields } => {
+            for (f, v) in fields {
+                change_field(&mut runner, &mut person, *f, v.as_ref(), "event")?;
+            }
+        }
+        EventKind::PersonCreated => {}
+        EventKind::Custom { event, data } => {
+            let e = program.events.get(event.index()).map(|e| e.name.clone());
+            let mut attrs = Map::new();
+            for (k, v) in data {
+                attrs.insert(k.clone(), to_json(v.as_ref()));
+            }
+            runner.log_input(&person, ActivityType::CustomEvent, e, Json::Object(attrs))?;
+        }
+        EventKind::RequestCampaign { campaign } => {
+            let c = program
+                .campaigns
+                .get(campaign.index())
+                .map(|c| c.name.clone());
+            runner.log_input(&person, ActivityType::RequestCampaign, c, json!({}))?;
+        }
+    }
+    Ok(())
+}
+
+fn source_of(kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::FillsOutForm { .. } => "form",
+        _ => "event",
+    }
+}
+
+/// Sets a field from an input, logging `change_data_value` (or `change_score`) when it changes.
+fn change_field(
+    runner: &mut super::flow::Runner<'_>,
+    person: &mut Person,
+    field: FieldId,
+    value: Option<&Scalar>,
+    source: &str,
+) -> Result<bool> {
+    let program = runner.program;
+    let Some(def) = program.fields.get(field.index()) else {
+        return Ok(false);
+    };
+    if def.read_only {
+        return Ok(false);
+    }
+    let old = person.get(field).cloned();
+    if same(old.as_ref(), value) {
+        return Ok(false);
+    }
+    runner
+        .store
+        .set_field(person.id, field, value, runner.now)?;
+    if let Some(slot) = person.values.get_mut(field.index()) {
+        *slot = value.cloned();
+    }
+    let kind = if def.name == "score" {
+        ActivityType::ChangeScore
+    } else {
+        ActivityType::ChangeDataValue
+    };
+    runner.log_input(
+        person,
+        kind,
+        Some(def.name.clone()),
+        json!({ "old": to_json(old.as_ref()), "new": to_json(value), "source": source }),
+    )?;
+    Ok(true)
+}
+
+/// Reads `text` as events for `program` (see [`super::inputs::parse_events`]), keeping each
+/// line's text so it can be stored.
+pub fn read_events(
+    program: &Program,
+    file: &str,
+    text: &str,
+) -> std::result::Result<Vec<(InputEvent, String)>, InputError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let e = super::inputs::parse_event_line(program, file, i as u64 + 1, line)?;
+        out.push((e, line.to_string()));
+    }
+    Ok(out)
+}

@@ -1,0 +1,12 @@
+//! The run-time engine: a deterministic discrete-event simulation of the checked program against
+//! a [`crate::store::Store`] (LANGUAGE.md section 9).
+pub mod conditions;
+pub mod dispatch;
+pub mod events;
+pub mod flow;
+pub mod inputs;
+pub mod run;
+pub mod schedule;
+pub mod template;
+pub mod value;
+pub mod waits;

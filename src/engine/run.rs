@@ -1,0 +1,525 @@
+//! The engine's main loop: everything due up to an instant, in time order, with the store's
+//! clock following (LANGUAGE.md 9.1, 9.3, 9.4, 9.6, 9.7).
+//!
+//! At one instant the order is: queued activities (cascades) first, then inputs in arrival
+//! order, then waking people in wait order, then batch runs in campaign order. Work is committed
+//! in chunks; each unit of work (one person through a batch flow, one input, one wake, one
+//! dispatched activity) commits together with its effects, its activities, its outbox rows and
+//! the removal of what caused it, so a crash loses nothing and repeats nothing.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+
+use super::conditions::{activity_matches, Eval};
+use super::dispatch::TriggerIndex;
+use super::flow::{FlowContext, Runner, TriggerInfo};
+use super::schedule::next_after;
+use super::value::instant;
+use crate::check::ir::{ActivityType, CampaignId, CampaignKind, Program};
+use crate::store::{Outcome, PersonId, Result, Store, StoreError};
+
+/// Units of work per transaction.
+const CHUNK: u32 = 512;
+
+/// What a run did, for summaries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Batch runs started.
+    pub batch_runs: u32,
+    /// People who woke from a wait.
+    pub wakes: u32,
+    /// Inputs processed.
+    pub inputs: u32,
+    /// Activities dispatched to triggers.
+    pub dispatched: u32,
+}
+
+/// The engine over one store.
+pub struct Engine<'a> {
+    program: &'a Program,
+    store: &'a mut dyn Store,
+    index: TriggerIndex,
+    /// Units of work in the open transaction.
+    pending: u32,
+    in_tx: bool,
+    /// Next scheduled instant per batch campaign (None: no more runs).
+    next_runs: HashMap<CampaignId, Option<i64>>,
+    /// Progress callback: called with a short description as work proceeds.
+    progress: Option<Box<dyn FnMut(&str) + 'a>>,
+}
+
+impl<'a> Engine<'a> {
+    /// Prepares `store` for `program` (tables, field columns).
+    pub fn new(program: &'a Program, store: &'a mut dyn Store) -> Result<Engine<'a>> {
+        store.prepare(program)?;
+        Ok(Engine {
+            program,
+            store,
+            index: TriggerIndex::new(program),
+            pending: 0,
+            in_tx: false,
+            next_runs: HashMap::new(),
+            progress: None,
+        })
+    }
+
+    /// Reports progress through `f`.
+    pub fn on_progress(&mut self, f: impl FnMut(&str) + 'a) {
+        self.progress = Some(Box::new(f));
+    }
+
+    /// The store.
+    pub fn store(&mut self) -> &mut dyn Store {
+        self.store
+    }
+
+    /// The store's clock, starting it at `start` when it has none.
+    pub fn clock_or_start(&mut self, start: i64) -> Result<i64> {
+        match self.store.clock()? {
+            Some(t) => Ok(t),
+            None => {
+                self.store.set_clock(start)?;
+                Ok(start)
+            }
+        }
+    }
+
+    /// The store's clock.
+    pub fn clock(&self) -> Result<Option<i64>> {
+        self.store.clock()
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        if !self.in_tx {
+            self.store.begin()?;
+            self.in_tx = true;
+            self.pending = 0;
+        }
+        Ok(())
+    }
+
+    /// Ends a unit of work; commits every [`CHUNK`] units.
+    fn unit_done(&mut self) -> Result<()> {
+        self.pending += 1;
+        if self.pending >= CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Commits the open transaction.
+    pub fn flush(&mut self) -> Result<()> {
+        if self.in_tx {
+            self.store.commit()?;
+            self.in_tx = false;
+            self.pending = 0;
+        }
+        Ok(())
+    }
+
+    fn runner(&mut self, now: i64) -> Runner<'_> {
+        Runner {
+            program: self.program,
+            store: &mut *self.store,
+            index: &self.index,
+            now,
+        }
+    }
+
+    /// Runs `f` inside the engine's transaction, rolling back on error.
+    pub fn with_tx<T>(&mut self, f: impl FnOnce(&mut Engine<'a>) -> Result<T>) -> Result<T> {
+        self.begin()?;
+        match f(self) {
+            Ok(v) => {
+                self.unit_done()?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.store.rollback();
+                self.in_tx = false;
+                Err(e)
+            }
+        }
+    }
+
+    /// Processes everything due up to `until` and leaves the clock there.
+    pub fn run_until(&mut self, until: i64) -> Result<RunSummary> {
+        let result = self.run_until_inner(until);
+        match result {
+            Ok(s) => {
+                self.flush()?;
+                Ok(s)
+            }
+            Err(e) => {
+                let _ = self.store.rollback();
+                self.in_tx = false;
+                Err(e)
+            }
+        }
+    }
+
+    fn run_until_inner(&mut self, until: i64) -> Result<RunSummary> {
+        let mut summary = RunSummary::default();
+        let start = self.clock_or_start(until)?;
+        if until < start {
+            return Err(StoreError::Schema(format!(
+                "time never goes backwards: the store's clock is already at {}",
+                super::value::rfc3339(start)
+            )));
+        }
+        self.begin()?;
+        self.init_schedules(start)?;
+        loop {
+            // Cascades first.
+            if self.dispatch_one()? {
+                summary.dispatched += 1;
+                self.unit_done()?;
+                continue;
+            }
+            // A batch run left unfinished (a crash) goes on.
+            if let Some(run) = self.store.open_run()? {
+                self.continue_run(run.id, &run.campaign, run.at)?;
+                continue;
+            }
+            let next_input = self.store.next_input(until)?.map(|i| i.at);
+            let next_wait = self.store.next_wait(until)?.map(|w| w.wake_at);
+            let next_batch = self
+                .next_runs
+                .iter()
+                .filter_map(|(c, t)| t.map(|t| (t, *c)))
+                .filter(|(t, _)| *t <= until)
+                .min();
+            let t_input = next_input.unwrap_or(i64::MAX);
+            let t_wait = next_wait.unwrap_or(i64::MAX);
+            let t_batch = next_batch.map(|(t, _)| t).unwrap_or(i64::MAX);
+            let t = t_input.min(t_wait).min(t_batch);
+            if t == i64::MAX {
+                break;
+            }
+            let now = t.max(self.store.clock()?.unwrap_or(t));
+            self.store.set_clock(now)?;
+            if t_input == t {
+                if let Some(input) = self.store.next_input(until)? {
+                    self.process_input(now, input)?;
+                    summary.inputs += 1;
+                }
+            } else if t_wait == t {
+                if let Some(wait) = self.store.next_wait(until)? {
+                    self.wake(now, wait)?;
+                    summary.wakes += 1;
+                }
+            } else if let Some((_, cid)) = next_batch {
+                self.start_batch(cid, t)?;
+                summary.batch_runs += 1;
+            }
+        }
+        let end = until.max(self.store.clock()?.unwrap_or(until));
+        self.store.set_clock(end)?;
+        Ok(summary)
+    }
+
+    /// Reads each batch campaign's last handled instant, recording "now" for campaigns seen
+    /// for the first time so that runs before it never happen.
+    fn init_schedules(&mut self, clock: i64) -> Result<()> {
+        self.next_runs.clear();
+        for (i, c) in self.program.campaigns.iter().enumerate() {
+            let Some(rule) = &c.schedule else { continue };
+            if c.kind != CampaignKind::Batch {
+                continue;
+            }
+            let last = match self.store.last_run(&c.name)? {
+                Some(t) => t,
+                None => {
+                    self.store.set_last_run(&c.name, clock - 1)?;
+                    clock - 1
+                }
+            };
+            let next = next_after(rule, instant(last)).map(|t| t.timestamp());
+            self.next_runs.insert(CampaignId(i as u32), next);
+        }
+        Ok(())
+    }
+
+    /// Starts the batch run of campaign `cid` at instant `at`: records the instant, evaluates
+    /// the smart list once over everyone, then puts each qualifying person through the flow.
+    fn start_batch(&mut self, cid: CampaignId, at: i64) -> Result<()> {
+        let program = self.program;
+        let Some(c) = program.campaigns.get(cid.index()) else {
+            return Ok(());
+        };
+        self.store.set_last_run(&c.name, at)?;
+        let next = c
+            .schedule
+            .as_ref()
+            .and_then(|r| next_after(r, instant(at)))
+            .map(|t| t.timestamp());
+        self.next_runs.insert(cid, next);
+        self.run_batch_now(cid, at)
+    }
+
+    /// Runs batch campaign `cid` at instant `now` (a schedule or an on-demand run).
+    pub fn run_batch_now(&mut self, cid: CampaignId, now: i64) -> Result<()> {
+        let program = self.program;
+        let Some(c) = program.campaigns.get(cid.index()) else {
+            return Ok(());
+        };
+        self.begin()?;
+        if let Some(p) = &mut self.progress {
+            p(&format!("running `{}`", c.name));
+        }
+        let members = self.qualifying(cid, now)?;
+        if let Some(max) = c.max_people {
+            if members.len() as u64 > max {
+                let mut runner = self.runner(now);
+                for id in &members {
+                    if let Some(person) = runner.store.person(*id)? {
+                        runner.log_record(
+                            &person,
+                            Some(&c.name),
+                            ActivityType::EnterFlow,
+                            None,
+                            json!({ "qualified": members.len(), "max_people": max }),
+                            Outcome::Skipped,
+                            Some("max_people"),
+                            0,
+                        )?;
+                    }
+                }
+                self.unit_done()?;
+                return Ok(());
+            }
+        }
+        let run = self.store.create_run(&c.name, now, &members)?;
+        self.unit_done()?;
+        self.continue_run(run, &c.name, now)
+    }
+
+    /// Everyone whose filters hold for batch campaign `cid` at `now`, in id order.
+    fn qualifying(&mut self, cid: CampaignId, now: i64) -> Result<Vec<PersonId>> {
+        let program = self.program;
+        let Some(c) = program.campaigns.get(cid.index()) else {
+            return Ok(Vec::new());
+        };
+        let store: &dyn Store = &*self.store;
+        let eval = Eval {
+            program,
+            store,
+            now,
+            tz: program.settings.time_zone,
+        };
+        let mut out = Vec::new();
+        store.scan_people(&mut |p| {
+            if eval.filters(&c.filters, &p)? {
+                out.push(p.id);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Puts the remaining members of a batch run through its flow.
+    fn continue_run(&mut self, run: i64, campaign: &str, at: i64) -> Result<()> {
+        let cid = self.program.campaign(campaign);
+        loop {
+            self.begin()?;
+            let Some((ord, person)) = self.store.next_run_member(run)? else {
+                break;
+            };
+            let now = self.store.clock()?.unwrap_or(at).max(at);
+            if let Some(cid) = cid {
+                self.runner(now)
+                    .enter(cid, person, 0, &FlowContext::default())?;
+            }
+            self.store.finish_run_member(run, ord)?;
+            while self.dispatch_one()? {}
+            self.unit_done()?;
+        }
+        self.store.close_run(run)?;
+        Ok(())
+    }
+
+    /// Wakes one parked person and continues their flow after the wait.
+    fn wake(&mut self, now: i64, wait: crate::store::WaitRow) -> Result<()> {
+        self.store.delete_wait(wait.id)?;
+        let ctx: FlowContext = serde_json::from_str(&wait.context).unwrap_or_default();
+        let Some(mut person) = self.store.person(wait.person)? else {
+            self.unit_done()?;
+            return Ok(());
+        };
+        let cid = self.program.campaign(&wait.campaign);
+        let mut runner = self.runner(now);
+        let resumed = match cid {
+            Some(cid) => {
+                runner.log_record(
+                    &person,
+                    Some(&wait.campaign),
+                    ActivityType::Wake,
+                    None,
+                    json!({ "path": wait.path }),
+                    Outcome::Succeeded,
+                    None,
+                    wait.depth + 1,
+                )?;
+                runner.resume(cid, &wait.path, &mut person, wait.depth, &ctx)?
+            }
+            None => false,
+        };
+        if !resumed {
+            let reason = if cid.is_none() {
+                "campaign_removed"
+            } else {
+                "step_removed"
+            };
+            runner.log_record(
+                &person,
+                Some(&wait.campaign),
+                ActivityType::LeaveFlow,
+                None,
+                json!({ "path": wait.path }),
+                Outcome::Succeeded,
+                Some(reason),
+                wait.depth + 1,
+            )?;
+        }
+        while self.dispatch_one()? {}
+        self.unit_done()
+    }
+
+    /// Dispatches the oldest queued activity to the trigger campaigns that listen to it.
+    /// Returns false when the queue is empty.
+    fn dispatch_one(&mut self) -> Result<bool> {
+        let Some(q) = self.store.next_queued()? else {
+            return Ok(false);
+        };
+        self.store.dequeue(q.seq)?;
+        let Some(activity) = self.store.activity(q.activity)? else {
+            return Ok(true);
+        };
+        let Some(kind) = ActivityType::parse(&activity.kind) else {
+            return Ok(true);
+        };
+        let program = self.program;
+        let chain: Vec<String> = serde_json::from_str(&q.chain).unwrap_or_default();
+        let now = activity.at;
+        let tz = program.settings.time_zone;
+        let candidates = self.index.candidates(kind, activity.primary.as_deref());
+        for (cid, triggers) in candidates {
+            let Some(c) = program.campaigns.get(cid.index()) else {
+                continue;
+            };
+            let Some(tidx) = triggers.into_iter().find(|t| {
+                c.triggers.get(*t).is_some_and(|m| {
+                    activity_matches(
+                        program,
+                        m,
+                        &activity.kind,
+                        activity.primary.as_deref(),
+                        &activity.attributes,
+                        now,
+                        tz,
+                    )
+                })
+            }) else {
+                continue;
+            };
+            let Some(person) = self.store.person(activity.person)? else {
+                break;
+            };
+            if !c.active {
+                if kind == ActivityType::RequestCampaign {
+                    self.runner(now).log_record(
+                        &person,
+                        Some(&c.name),
+                        ActivityType::EnterFlow,
+                        None,
+                        json!({}),
+                        Outcome::Skipped,
+                        Some("campaign_inactive"),
+                        activity.depth,
+                    )?;
+                }
+                continue;
+            }
+            if activity.depth >= program.settings.cascade_depth {
+                let mut full = chain.clone();
+                full.push(c.name.clone());
+                self.runner(now).log_record(
+                    &person,
+                    Some(&c.name),
+                    ActivityType::CascadeLimit,
+                    Some(c.name.clone()),
+                    json!({ "depth": activity.depth, "chain": full }),
+                    Outcome::Failed,
+                    Some("cascade_limit"),
+                    activity.depth,
+                )?;
+                continue;
+            }
+            let eval = Eval {
+                program,
+                store: &*self.store,
+                now,
+                tz,
+            };
+            if !eval.filters(&c.filters, &person)? {
+                continue;
+            }
+            let trigger = c.triggers.get(tidx);
+            let info = TriggerInfo {
+                name: trigger_name(kind),
+                asset: activity.primary.clone(),
+                attributes: activity.attributes.as_object().cloned().unwrap_or_default(),
+            };
+            let ctx = FlowContext {
+                trigger: Some(info),
+                chain: chain.clone(),
+            };
+            let _ = trigger;
+            self.runner(now)
+                .enter(cid, person.id, activity.depth, &ctx)?;
+        }
+        Ok(true)
+    }
+
+    /// Processes one stored input event (see [`super::events`]).
+    fn process_input(&mut self, now: i64, input: crate::store::InputRow) -> Result<()> {
+        self.store.delete_input(input.seq)?;
+        super::events::apply(self, now, &input)?;
+        while self.dispatch_one()? {}
+        self.unit_done()
+    }
+
+    /// A runner at `now` over this engine's store (for input processing).
+    pub(crate) fn runner_at(&mut self, now: i64) -> Runner<'_> {
+        self.runner(now)
+    }
+
+    /// The checked program.
+    pub fn program(&self) -> &'a Program {
+        self.program
+    }
+}
+
+/// `{{trigger.name}}`: the trigger as a user writes it.
+fn trigger_name(kind: ActivityType) -> String {
+    match kind {
+        ActivityType::NewPerson => "person is created",
+        ActivityType::FillOutForm => "fills out form",
+        ActivityType::VisitPage => "visits page",
+        ActivityType::ClickEmail => "clicks link in email",
+        ActivityType::OpenEmail => "opens email",
+        ActivityType::EmailDelivered => "email is delivered",
+        ActivityType::EmailBounced => "email bounces",
+        ActivityType::UnsubscribeEmail => "unsubscribes from email",
+        ActivityType::ChangeDataValue => "data value changes",
+        ActivityType::ChangeScore => "score is changed",
+        ActivityType::AddToList => "added to list",
+        ActivityType::RemoveFromList => "removed from list",
+        ActivityType::ChangeProgramStatus => "program status changes",
+        ActivityType::RequestCampaign => "campaign is requested",
+        ActivityType::CustomEvent => "event",
+        other => other.as_str(),
+    }
+    .to_string()
+}

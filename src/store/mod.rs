@@ -1,0 +1,380 @@
+//! The data store behind the engine: people, memberships, the activity log, the outbox, parked
+//! waits, pending inputs, batch runs and the clock.
+//!
+//! The engine talks to the [`Store`] trait, never to SQL; [`sqlite::SqliteStore`] is the
+//! embedded implementation. Times are whole seconds since the Unix epoch (UTC).
+
+pub mod sqlite;
+
+use serde::Serialize;
+
+use crate::check::ir::{FieldId, FieldType, Program, Scalar};
+
+/// A person's id.
+pub type PersonId = i64;
+
+/// A store failure: I/O, a locked or corrupt database, a database that is not camp's.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file is not a camp database (or is from a newer camp).
+    #[error("{0}")]
+    NotCamp(String),
+    /// The script and the database disagree (a field's type changed...).
+    #[error("{0}")]
+    Schema(String),
+    /// A stored value could not be read back.
+    #[error("corrupt value in the database: {0}")]
+    Corrupt(String),
+}
+
+/// Result of store operations.
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A person: one value per field of the program, indexed by [`FieldId`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Person {
+    /// The person's id.
+    pub id: PersonId,
+    /// Field values (`None`: empty).
+    pub values: Vec<Option<Scalar>>,
+}
+
+impl Person {
+    /// The value of `field`.
+    pub fn get(&self, field: FieldId) -> Option<&Scalar> {
+        self.values.get(field.index()).and_then(|v| v.as_ref())
+    }
+
+    /// The person's email address, if any.
+    pub fn email(&self) -> Option<&str> {
+        match self.values.get(1) {
+            Some(Some(Scalar::Text(e))) if !e.is_empty() => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// An activity's outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// It happened.
+    Succeeded,
+    /// It was skipped, with a reason.
+    Skipped,
+    /// It failed, with the error.
+    Failed,
+}
+
+impl Outcome {
+    /// The outcome's name in the log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Skipped => "skipped",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    /// The outcome named `s`.
+    pub fn parse(s: &str) -> Option<Outcome> {
+        match s {
+            "succeeded" => Some(Outcome::Succeeded),
+            "skipped" => Some(Outcome::Skipped),
+            "failed" => Some(Outcome::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// One row of the activity log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Activity {
+    /// Its id (log order).
+    pub id: i64,
+    /// When it happened.
+    pub at: i64,
+    /// Whose activity it is.
+    pub person: PersonId,
+    /// The person's email when it was logged.
+    pub email: Option<String>,
+    /// The campaign that produced it.
+    pub campaign: Option<String>,
+    /// The step path that produced it.
+    pub step: Option<String>,
+    /// The activity type (`send_email`...).
+    pub kind: String,
+    /// The primary value (asset, field, campaign...).
+    pub primary: Option<String>,
+    /// Further attributes (a JSON object).
+    pub attributes: serde_json::Value,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Why it was skipped or failed.
+    pub reason: Option<String>,
+    /// Cascade depth of the activity (0 for inputs).
+    pub depth: u32,
+}
+
+/// One outbox row: an email or alert that would be delivered.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OutboxRow {
+    /// Its id.
+    pub id: i64,
+    /// When it was written.
+    pub at: i64,
+    /// The person it is about.
+    pub person: PersonId,
+    /// The recipient address.
+    pub to: String,
+    /// The email asset's name.
+    pub email: String,
+    /// Rendered subject.
+    pub subject: String,
+    /// Rendered body.
+    pub body: String,
+    /// The campaign that sent it.
+    pub campaign: Option<String>,
+    /// Unique idempotency key.
+    pub key: String,
+    /// `email` or `alert`.
+    pub kind: String,
+    /// Whether the email is operational.
+    pub operational: bool,
+}
+
+/// A person parked in a flow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaitRow {
+    /// Its id.
+    pub id: i64,
+    /// Who waits.
+    pub person: PersonId,
+    /// In which campaign.
+    pub campaign: String,
+    /// The path of the wait step.
+    pub path: String,
+    /// When to resume.
+    pub wake_at: i64,
+    /// Cascade depth of the flow.
+    pub depth: u32,
+    /// The flow's context (trigger values...), JSON.
+    pub context: String,
+}
+
+/// An input waiting to be processed (an event line).
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputRow {
+    /// Arrival order.
+    pub seq: i64,
+    /// When it happens.
+    pub at: i64,
+    /// The file it came from.
+    pub source: String,
+    /// Its line in that file.
+    pub line: u64,
+    /// The JSON text of the event.
+    pub body: String,
+}
+
+/// A queued activity whose triggers have not been dispatched yet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueuedRow {
+    /// Queue order.
+    pub seq: i64,
+    /// The activity.
+    pub activity: i64,
+    /// The campaign chain that led to it (for `cascade_limit`).
+    pub chain: String,
+}
+
+/// A batch run in progress.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRow {
+    /// Its id.
+    pub id: i64,
+    /// The campaign.
+    pub campaign: String,
+    /// The scheduled instant.
+    pub at: i64,
+}
+
+/// Campaign membership and entry history of one person.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Membership {
+    /// When the person first became a member.
+    pub since: i64,
+    /// When the person last entered the flow.
+    pub last_entered: Option<i64>,
+}
+
+/// Names the store's tables mention.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NamesInUse {
+    /// Lists with members.
+    pub lists: Vec<String>,
+    /// Programs with members, with the statuses seen.
+    pub programs: Vec<(String, Vec<String>)>,
+    /// Campaigns with members.
+    pub campaigns: Vec<String>,
+}
+
+/// What the log listing shows.
+#[derive(Clone, Debug, Default)]
+pub struct LogQuery {
+    /// Only this person's activities.
+    pub person: Option<PersonId>,
+    /// Only this campaign's activities.
+    pub campaign: Option<String>,
+}
+
+/// The operations the engine needs from a data store.
+pub trait Store {
+    /// Creates or upgrades the tables and adds a column for every schema field of `program`.
+    fn prepare(&mut self, program: &Program) -> Result<()>;
+
+    /// The fields this store has columns for, in creation order (built-ins excluded).
+    fn stored_fields(&self) -> Result<Vec<(String, FieldType)>>;
+    /// A stored setting (`time_zone`...).
+    fn meta(&self, key: &str) -> Result<Option<String>>;
+    /// Records a setting.
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
+    /// Names in use in the store: lists, programs, campaigns (for listings without a script).
+    fn names_in_use(&self) -> Result<NamesInUse>;
+
+    /// Starts a transaction.
+    fn begin(&mut self) -> Result<()>;
+    /// Commits the transaction.
+    fn commit(&mut self) -> Result<()>;
+    /// Abandons the transaction.
+    fn rollback(&mut self) -> Result<()>;
+
+    /// The store's clock, if it has been set.
+    fn clock(&self) -> Result<Option<i64>>;
+    /// Moves the clock.
+    fn set_clock(&mut self, at: i64) -> Result<()>;
+
+    /// The person with `id`.
+    fn person(&self, id: PersonId) -> Result<Option<Person>>;
+    /// The id of the person with `email` (case-insensitive).
+    fn person_by_email(&self, email: &str) -> Result<Option<PersonId>>;
+    /// Creates a person with the given values at `at`.
+    fn insert_person(&mut self, values: &[(FieldId, Option<Scalar>)], at: i64) -> Result<PersonId>;
+    /// Sets one field (and `updated_at`).
+    fn set_field(
+        &mut self,
+        id: PersonId,
+        field: FieldId,
+        value: Option<&Scalar>,
+        at: i64,
+    ) -> Result<()>;
+    /// Deletes a person with their memberships and waits (the log is kept).
+    fn delete_person(&mut self, id: PersonId) -> Result<()>;
+    /// Calls `f` for every person, in id order.
+    fn scan_people(&self, f: &mut dyn FnMut(Person) -> Result<()>) -> Result<()>;
+    /// How many people there are.
+    fn count_people(&self) -> Result<u64>;
+
+    /// Whether the person is in the list.
+    fn in_list(&self, list: &str, person: PersonId) -> Result<bool>;
+    /// Adds to a list; false when already a member.
+    fn add_to_list(&mut self, list: &str, person: PersonId, at: i64) -> Result<bool>;
+    /// Removes from a list; false when not a member.
+    fn remove_from_list(&mut self, list: &str, person: PersonId) -> Result<bool>;
+    /// The lists a person is in, by name.
+    fn lists_of(&self, person: PersonId) -> Result<Vec<String>>;
+
+    /// The person's status in a program, if a member.
+    fn program_status(&self, program: &str, person: PersonId) -> Result<Option<String>>;
+    /// Sets the person's status in a program (making them a member).
+    fn set_program_status(
+        &mut self,
+        program: &str,
+        person: PersonId,
+        status: &str,
+        at: i64,
+    ) -> Result<()>;
+
+    /// The person's membership of a campaign.
+    fn membership(&self, campaign: &str, person: PersonId) -> Result<Option<Membership>>;
+    /// Makes the person a member of the campaign (no-op when already one).
+    fn add_member(&mut self, campaign: &str, person: PersonId, at: i64) -> Result<()>;
+    /// Records that the person entered the campaign's flow at `at`.
+    fn record_entry(&mut self, campaign: &str, person: PersonId, at: i64) -> Result<()>;
+
+    /// Appends an activity (its `id` is ignored) and returns its id.
+    fn append_activity(&mut self, activity: &Activity) -> Result<i64>;
+    /// The activity with `id`.
+    fn activity(&self, id: i64) -> Result<Option<Activity>>;
+    /// A person's activities of the given types, optionally with a primary value, in a time
+    /// range (inclusive), in log order.
+    fn history(
+        &self,
+        person: PersonId,
+        kinds: &[&str],
+        primary: Option<&str>,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<Activity>>;
+    /// The log, filtered.
+    fn log(&self, query: &LogQuery) -> Result<Vec<Activity>>;
+
+    /// Writes an outbox row; false when its key is already there.
+    fn outbox_insert(&mut self, row: &OutboxRow) -> Result<bool>;
+    /// Every outbox row, in order.
+    fn outbox(&self) -> Result<Vec<OutboxRow>>;
+    /// Non-operational emails sent to the person at or after `since`.
+    fn marketing_sends_since(&self, person: PersonId, since: i64) -> Result<u32>;
+
+    /// Parks a person.
+    fn insert_wait(&mut self, wait: &WaitRow) -> Result<i64>;
+    /// The earliest wait due at or before `up_to`.
+    fn next_wait(&self, up_to: i64) -> Result<Option<WaitRow>>;
+    /// Removes a wait.
+    fn delete_wait(&mut self, id: i64) -> Result<()>;
+    /// Removes a person's waits in a campaign; returns how many.
+    fn delete_waits(&mut self, person: PersonId, campaign: &str) -> Result<u32>;
+    /// Every wait, in order (for listings and script-change checks).
+    fn waits(&self) -> Result<Vec<WaitRow>>;
+
+    /// Stores inputs to process later.
+    fn insert_input(&mut self, input: &InputRow) -> Result<()>;
+    /// The earliest input at or before `up_to` (arrival order within an instant).
+    fn next_input(&self, up_to: i64) -> Result<Option<InputRow>>;
+    /// Removes an input.
+    fn delete_input(&mut self, seq: i64) -> Result<()>;
+
+    /// Queues an activity for trigger dispatch.
+    fn enqueue(&mut self, activity: i64, chain: &str) -> Result<()>;
+    /// The oldest queued activity.
+    fn next_queued(&self) -> Result<Option<QueuedRow>>;
+    /// Removes a queued activity.
+    fn dequeue(&mut self, seq: i64) -> Result<()>;
+
+    /// The last scheduled instant handled for a campaign.
+    fn last_run(&self, campaign: &str) -> Result<Option<i64>>;
+    /// Records the last scheduled instant handled.
+    fn set_last_run(&mut self, campaign: &str, at: i64) -> Result<()>;
+    /// Starts a batch run over `members` (in this order).
+    fn create_run(&mut self, campaign: &str, at: i64, members: &[PersonId]) -> Result<i64>;
+    /// A batch run still in progress.
+    fn open_run(&self) -> Result<Option<RunRow>>;
+    /// The next member of a run still to process: its position and id.
+    fn next_run_member(&self, run: i64) -> Result<Option<(i64, PersonId)>>;
+    /// Marks the member at `ord` as processed.
+    fn finish_run_member(&mut self, run: i64, ord: i64) -> Result<()>;
+    /// Closes a run.
+    fn close_run(&mut self, run: i64) -> Result<()>;
+}
+
+/// The SQL type that stores a field type.
+pub fn sql_type(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Text | FieldType::Date => "TEXT",
+        FieldType::Number => "REAL",
+        FieldType::Bool | FieldType::DateTime => "INTEGER",
+    }
+}

@@ -1,0 +1,915 @@
+//! The embedded store: one SQLite file (bundled SQLite, WAL mode, versioned migrations).
+
+use chrono::NaiveDate;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+use super::*;
+use crate::check::ir::BUILTIN_FIELDS;
+
+/// `camp` in ASCII: marks the file as a camp database.
+const APPLICATION_ID: i64 = 0x6361_6d70;
+
+/// Migrations, in order; `user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE fields (name TEXT PRIMARY KEY, type TEXT NOT NULL);
+CREATE TABLE people (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    email TEXT,
+    score REAL NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    unsubscribed INTEGER NOT NULL DEFAULT 0,
+    marketing_suspended INTEGER NOT NULL DEFAULT 0,
+    email_invalid INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX people_email ON people (email COLLATE NOCASE);
+CREATE TABLE list_members (
+    list TEXT NOT NULL, person INTEGER NOT NULL, added_at INTEGER NOT NULL,
+    PRIMARY KEY (list, person)
+) WITHOUT ROWID;
+CREATE INDEX list_members_person ON list_members (person);
+CREATE TABLE program_members (
+    program TEXT NOT NULL, person INTEGER NOT NULL, status TEXT NOT NULL, updated_at INTEGER NOT NULL,
+    PRIMARY KEY (program, person)
+) WITHOUT ROWID;
+CREATE TABLE campaign_members (
+    campaign TEXT NOT NULL, person INTEGER NOT NULL, since INTEGER NOT NULL, last_entered INTEGER,
+    PRIMARY KEY (campaign, person)
+) WITHOUT ROWID;
+CREATE TABLE activities (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    person INTEGER NOT NULL,
+    email TEXT,
+    campaign TEXT,
+    step TEXT,
+    type TEXT NOT NULL,
+    primary_value TEXT,
+    attributes TEXT NOT NULL,
+    result TEXT NOT NULL,
+    reason TEXT,
+    depth INTEGER NOT NULL
+);
+CREATE INDEX activities_history ON activities (person, type, primary_value, at);
+CREATE INDEX activities_campaign ON activities (campaign);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    person INTEGER NOT NULL,
+    recipient TEXT NOT NULL,
+    email TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    campaign TEXT,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    operational INTEGER NOT NULL
+);
+CREATE INDEX outbox_person ON outbox (person, at);
+CREATE TABLE waits (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    person INTEGER NOT NULL,
+    campaign TEXT NOT NULL,
+    path TEXT NOT NULL,
+    wake_at INTEGER NOT NULL,
+    depth INTEGER NOT NULL,
+    context TEXT NOT NULL
+);
+CREATE INDEX waits_due ON waits (wake_at, id);
+CREATE INDEX waits_person ON waits (person, campaign);
+CREATE TABLE inputs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX inputs_due ON inputs (at, seq);
+CREATE TABLE queue (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    activity INTEGER NOT NULL,
+    chain TEXT NOT NULL
+);
+CREATE TABLE schedules (campaign TEXT PRIMARY KEY, last_run INTEGER NOT NULL);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    campaign TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE TABLE run_members (
+    run INTEGER NOT NULL, ord INTEGER NOT NULL, person INTEGER NOT NULL,
+    PRIMARY KEY (run, ord)
+) WITHOUT ROWID;
+"#];
+
+/// A camp database in one SQLite file (or in memory).
+pub struct SqliteStore {
+    conn: Connection,
+    /// Column name and type per field id, set by `prepare`.
+    columns: Vec<(String, FieldType)>,
+    select_person: String,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+fn not_camp(path: &str, why: &str) -> StoreError {
+    StoreError::NotCamp(format!("`{path}` is not a camp database: {why}"))
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database at `path`; `:memory:` is an in-memory store.
+    pub fn open(path: &str) -> Result<SqliteStore> {
+        let conn = if path == ":memory:" {
+            Connection::open_in_memory()?
+        } else {
+            Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?
+        };
+        conn.busy_timeout(std::time::Duration::from_millis(2000))?;
+        let app: i64 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::NotADatabase =>
+                {
+                    not_camp(path, "the file is not a SQLite database")
+                }
+                other => StoreError::Sqlite(other),
+            })?;
+        let tables: i64 = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |r| r.get(0),
+        )?;
+        if tables > 0 && app != APPLICATION_ID {
+            return Err(not_camp(path, "it holds tables that camp did not create"));
+        }
+        if path != ":memory:" {
+            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            let _ = mode;
+        }
+        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > MIGRATIONS.len() as i64 {
+            return Err(not_camp(path, "it was written by a newer version of camp"));
+        }
+        for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(m)?;
+            tx.execute_batch(&format!(
+                "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {};",
+                i + 1
+            ))?;
+            tx.commit()?;
+        }
+        Ok(SqliteStore {
+            conn,
+            columns: Vec::new(),
+            select_person: String::new(),
+        })
+    }
+
+    fn column(&self, field: FieldId) -> Result<&(String, FieldType)> {
+        self.columns
+            .get(field.index())
+            .ok_or_else(|| StoreError::Schema(format!("unknown field #{}", field.0)))
+    }
+
+    fn read_person(&self, row: &rusqlite::Row) -> rusqlite::Result<Person> {
+        let id: i64 = row.get(0)?;
+        let mut values = Vec::with_capacity(self.columns.len());
+        for (i, (_, ty)) in self.columns.iter().enumerate() {
+            values.push(decode(*ty, row.get_ref(i)?));
+        }
+        Ok(Person { id, values })
+    }
+}
+
+fn encode(value: Option<&Scalar>) -> SqlValue {
+    match value {
+        None => SqlValue::Null,
+        Some(Scalar::Text(s)) => SqlValue::Text(s.clone()),
+        Some(Scalar::Number(n)) => SqlValue::Real(*n),
+        Some(Scalar::Bool(b)) => SqlValue::Integer(i64::from(*b)),
+        Some(Scalar::Date(d)) => SqlValue::Text(d.format("%Y-%m-%d").to_string()),
+        Some(Scalar::DateTime(t)) => SqlValue::Integer(t.timestamp()),
+    }
+}
+
+fn decode(ty: FieldType, v: ValueRef) -> Option<Scalar> {
+    match (ty, v) {
+        (FieldType::Bool, ValueRef::Null) => Some(Scalar::Bool(false)),
+        (_, ValueRef::Null) => None,
+        (FieldType::Text, ValueRef::Text(t)) => {
+            Some(Scalar::Text(String::from_utf8_lossy(t).into()))
+        }
+        (FieldType::Number, ValueRef::Real(r)) => Some(Scalar::Number(r)),
+        (FieldType::Number, ValueRef::Integer(i)) => Some(Scalar::Number(i as f64)),
+        (FieldType::Bool, ValueRef::Integer(i)) => Some(Scalar::Bool(i != 0)),
+        (FieldType::Date, ValueRef::Text(t)) => std::str::from_utf8(t)
+            .ok()
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .map(Scalar::Date),
+        (FieldType::DateTime, ValueRef::Integer(i)) => {
+            chrono::DateTime::from_timestamp(i, 0).map(Scalar::DateTime)
+        }
+        (FieldType::Text, ValueRef::Integer(i)) => Some(Scalar::Text(i.to_string())),
+        (FieldType::Text, ValueRef::Real(r)) => Some(Scalar::Text(r.to_string())),
+        _ => None,
+    }
+}
+
+fn type_name(ty: FieldType) -> &'static str {
+    ty.as_str()
+}
+
+fn read_activity(r: &rusqlite::Row) -> rusqlite::Result<Activity> {
+    let attrs: String = r.get(8)?;
+    let result: String = r.get(9)?;
+    Ok(Activity {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        person: r.get(2)?,
+        email: r.get(3)?,
+        campaign: r.get(4)?,
+        step: r.get(5)?,
+        kind: r.get(6)?,
+        primary: r.get(7)?,
+        attributes: serde_json::from_str(&attrs).unwrap_or(serde_json::Value::Null),
+        outcome: Outcome::parse(&result).unwrap_or(Outcome::Failed),
+        reason: r.get(10)?,
+        depth: r.get::<_, i64>(11)? as u32,
+    })
+}
+
+const ACTIVITY_COLUMNS: &str =
+    "id, at, person, email, campaign, step, type, primary_value, attributes, result, reason, depth";
+
+fn read_wait(r: &rusqlite::Row) -> rusqlite::Result<WaitRow> {
+    Ok(WaitRow {
+        id: r.get(0)?,
+        person: r.get(1)?,
+        campaign: r.get(2)?,
+        path: r.get(3)?,
+        wake_at: r.get(4)?,
+        depth: r.get::<_, i64>(5)? as u32,
+        context: r.get(6)?,
+    })
+}
+
+impl Store for SqliteStore {
+    fn prepare(&mut self, program: &Program) -> Result<()> {
+        let mut known = std::collections::HashMap::new();
+        {
+            let mut stmt = self.conn.prepare("SELECT name, type FROM fields")?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (n, t) = row?;
+                known.insert(n, t);
+            }
+        }
+        let mut columns = Vec::new();
+        let tx = self.conn.unchecked_transaction()?;
+        for field in &program.fields {
+            if field.builtin {
+                columns.push((field.name.clone(), field.ty));
+                continue;
+            }
+            let col = format!("f_{}", field.name);
+            match known.get(&field.name) {
+                Some(t) if t == type_name(field.ty) => {}
+                Some(t) => {
+                    return Err(StoreError::Schema(format!(
+                        "field `{}` is {} in this database but {} in the script",
+                        field.name,
+                        t,
+                        type_name(field.ty)
+                    )))
+                }
+                None => {
+                    tx.execute(
+                        &format!(
+                            "ALTER TABLE people ADD COLUMN \"{col}\" {}",
+                            sql_type(field.ty)
+                        ),
+                        [],
+                    )?;
+                    tx.execute(
+                        "INSERT INTO fields (name, type) VALUES (?1, ?2)",
+                        params![field.name, type_name(field.ty)],
+                    )?;
+                }
+            }
+            columns.push((col, field.ty));
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('time_zone', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [program.settings.time_zone.name()],
+        )?;
+        tx.commit()?;
+        debug_assert!(program
+            .fields
+            .iter()
+            .zip(BUILTIN_FIELDS.iter())
+            .all(|(f, b)| f.name == b.0));
+        self.select_person = format!(
+            "SELECT {} FROM people",
+            columns
+                .iter()
+                .map(|(c, _)| format!("\"{c}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        self.columns = columns;
+        Ok(())
+    }
+
+    fn stored_fields(&self) -> Result<Vec<(String, FieldType)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, type FROM fields ORDER BY rowid")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (name, ty) = row?;
+            let ty = match ty.as_str() {
+                "text" => FieldType::Text,
+                "number" => FieldType::Number,
+                "bool" => FieldType::Bool,
+                "date" => FieldType::Date,
+                "datetime" => FieldType::DateTime,
+                other => return Err(StoreError::Corrupt(format!("field type `{other}`"))),
+            };
+            out.push((name, ty));
+        }
+        Ok(out)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
+            .execute([key, value])?;
+        Ok(())
+    }
+
+    fn names_in_use(&self) -> Result<NamesInUse> {
+        let strings = |sql: &str| -> Result<Vec<String>> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        };
+        let mut programs = Vec::new();
+        for p in strings("SELECT DISTINCT program FROM program_members ORDER BY program")? {
+            let mut stmt = self.conn.prepare(
+                "SELECT DISTINCT status FROM program_members WHERE program = ?1 ORDER BY status",
+            )?;
+            let rows = stmt.query_map([&p], |r| r.get(0))?;
+            programs.push((p, rows.collect::<rusqlite::Result<_>>()?));
+        }
+        Ok(NamesInUse {
+            lists: strings("SELECT DISTINCT list FROM list_members ORDER BY list")?,
+            programs,
+            campaigns: strings("SELECT DISTINCT campaign FROM campaign_members ORDER BY campaign")?,
+        })
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        self.conn.execute_batch("COMMIT")?;
+        Ok(())
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("ROLLBACK")?;
+        }
+        Ok(())
+    }
+
+    fn clock(&self) -> Result<Option<i64>> {
+        let v: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'clock'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match v {
+            None => Ok(None),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| StoreError::Corrupt(format!("clock `{s}`"))),
+        }
+    }
+
+    fn set_clock(&mut self, at: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO meta (key, value) VALUES ('clock', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
+            .execute([at.to_string()])?;
+        Ok(())
+    }
+
+    fn person(&self, id: PersonId) -> Result<Option<Person>> {
+        let sql = format!("{} WHERE id = ?1", self.select_person);
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.query_row([id], |r| self.read_person(r)).optional()?)
+    }
+
+    fn person_by_email(&self, email: &str) -> Result<Option<PersonId>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id FROM people WHERE email = ?1 COLLATE NOCASE")?
+            .query_row([email], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn insert_person(&mut self, values: &[(FieldId, Option<Scalar>)], at: i64) -> Result<PersonId> {
+        let mut cols = vec!["created_at".to_string(), "updated_at".to_string()];
+        let mut vals = vec![SqlValue::Integer(at), SqlValue::Integer(at)];
+        for (f, v) in values {
+            let (col, _) = self.column(*f)?;
+            if matches!(col.as_str(), "id" | "created_at" | "updated_at") {
+                continue;
+            }
+            cols.push(format!("\"{col}\""));
+            vals.push(encode(v.as_ref()));
+        }
+        let placeholders = (1..=vals.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO people ({}) VALUES ({placeholders})",
+            cols.join(", ")
+        );
+        self.conn
+            .prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(vals))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn set_field(
+        &mut self,
+        id: PersonId,
+        field: FieldId,
+        value: Option<&Scalar>,
+        at: i64,
+    ) -> Result<()> {
+        let (col, _) = self.column(field)?;
+        let sql = format!("UPDATE people SET \"{col}\" = ?1, updated_at = ?2 WHERE id = ?3");
+        self.conn
+            .prepare_cached(&sql)?
+            .execute(params![encode(value), at, id])?;
+        Ok(())
+    }
+
+    fn delete_person(&mut self, id: PersonId) -> Result<()> {
+        for sql in [
+            "DELETE FROM people WHERE id = ?1",
+            "DELETE FROM list_members WHERE person = ?1",
+            "DELETE FROM program_members WHERE person = ?1",
+            "DELETE FROM campaign_members WHERE person = ?1",
+            "DELETE FROM waits WHERE person = ?1",
+        ] {
+            self.conn.prepare_cached(sql)?.execute([id])?;
+        }
+        Ok(())
+    }
+
+    fn scan_people(&self, f: &mut dyn FnMut(Person) -> Result<()>) -> Result<()> {
+        let sql = format!("{} ORDER BY id", self.select_person);
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            f(self.read_person(row)?)?;
+        }
+        Ok(())
+    }
+
+    fn count_people(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM people", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
+    fn in_list(&self, list: &str, person: PersonId) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM list_members WHERE list = ?1 AND person = ?2")?
+            .exists(params![list, person])?)
+    }
+
+    fn add_to_list(&mut self, list: &str, person: PersonId, at: i64) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO list_members (list, person, added_at) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![list, person, at])?;
+        Ok(n > 0)
+    }
+
+    fn remove_from_list(&mut self, list: &str, person: PersonId) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached("DELETE FROM list_members WHERE list = ?1 AND person = ?2")?
+            .execute(params![list, person])?;
+        Ok(n > 0)
+    }
+
+    fn lists_of(&self, person: PersonId) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT list FROM list_members WHERE person = ?1 ORDER BY list")?;
+        let rows = stmt.query_map([person], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn program_status(&self, program: &str, person: PersonId) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT status FROM program_members WHERE program = ?1 AND person = ?2",
+            )?
+            .query_row(params![program, person], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_program_status(
+        &mut self,
+        program: &str,
+        person: PersonId,
+        status: &str,
+        at: i64,
+    ) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO program_members (program, person, status, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(program, person) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+            )?
+            .execute(params![program, person, status, at])?;
+        Ok(())
+    }
+
+    fn membership(&self, campaign: &str, person: PersonId) -> Result<Option<Membership>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT since, last_entered FROM campaign_members WHERE campaign = ?1 AND person = ?2",
+            )?
+            .query_row(params![campaign, person], |r| {
+                Ok(Membership {
+                    since: r.get(0)?,
+                    last_entered: r.get(1)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn add_member(&mut self, campaign: &str, person: PersonId, at: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO campaign_members (campaign, person, since) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![campaign, person, at])?;
+        Ok(())
+    }
+
+    fn record_entry(&mut self, campaign: &str, person: PersonId, at: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO campaign_members (campaign, person, since, last_entered) VALUES (?1, ?2, ?3, ?3)
+                 ON CONFLICT(campaign, person) DO UPDATE SET last_entered = excluded.last_entered",
+            )?
+            .execute(params![campaign, person, at])?;
+        Ok(())
+    }
+
+    fn append_activity(&mut self, a: &Activity) -> Result<i64> {
+        let attrs = serde_json::to_string(&a.attributes).unwrap_or_else(|_| "{}".into());
+        self.conn
+            .prepare_cached(
+                "INSERT INTO activities (at, person, email, campaign, step, type, primary_value, attributes, result, reason, depth)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                a.at,
+                a.person,
+                a.email,
+                a.campaign,
+                a.step,
+                a.kind,
+                a.primary,
+                attrs,
+                a.outcome.as_str(),
+                a.reason,
+                a.depth
+            ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn activity(&self, id: i64) -> Result<Option<Activity>> {
+        let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = ?1");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], read_activity)
+            .optional()?)
+    }
+
+    fn history(
+        &self,
+        person: PersonId,
+        kinds: &[&str],
+        primary: Option<&str>,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<Activity>> {
+        let mut out = Vec::new();
+        for kind in kinds {
+            let sql = format!(
+                "SELECT {ACTIVITY_COLUMNS} FROM activities
+                 WHERE person = ?1 AND type = ?2 AND (?3 IS NULL OR primary_value = ?3)
+                   AND at >= ?4 AND at <= ?5 AND result = 'succeeded' ORDER BY id"
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(
+                params![
+                    person,
+                    kind,
+                    primary,
+                    from.unwrap_or(i64::MIN),
+                    to.unwrap_or(i64::MAX)
+                ],
+                read_activity,
+            )?;
+            for r in rows {
+                out.push(r?);
+            }
+        }
+        out.sort_by_key(|a| a.id);
+        Ok(out)
+    }
+
+    fn log(&self, q: &LogQuery) -> Result<Vec<Activity>> {
+        let sql = format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activities
+             WHERE (?1 IS NULL OR person = ?1) AND (?2 IS NULL OR campaign = ?2) ORDER BY id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![q.person, q.campaign], read_activity)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn outbox_insert(&mut self, o: &OutboxRow) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO outbox (at, person, recipient, email, subject, body, campaign, key, kind, operational)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                o.at,
+                o.person,
+                o.to,
+                o.email,
+                o.subject,
+                o.body,
+                o.campaign,
+                o.key,
+                o.kind,
+                o.operational
+            ])?;
+        Ok(n > 0)
+    }
+
+    fn outbox(&self) -> Result<Vec<OutboxRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, at, person, recipient, email, subject, body, campaign, key, kind, operational FROM outbox ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(OutboxRow {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                person: r.get(2)?,
+                to: r.get(3)?,
+                email: r.get(4)?,
+                subject: r.get(5)?,
+                body: r.get(6)?,
+                campaign: r.get(7)?,
+                key: r.get(8)?,
+                kind: r.get(9)?,
+                operational: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn marketing_sends_since(&self, person: PersonId, since: i64) -> Result<u32> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT count(*) FROM outbox WHERE person = ?1 AND at >= ?2 AND kind = 'email' AND operational = 0",
+            )?
+            .query_row(params![person, since], |r| r.get::<_, i64>(0))? as u32)
+    }
+
+    fn insert_wait(&mut self, w: &WaitRow) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO waits (person, campaign, path, wake_at, depth, context) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![w.person, w.campaign, w.path, w.wake_at, w.depth, w.context])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn next_wait(&self, up_to: i64) -> Result<Option<WaitRow>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT id, person, campaign, path, wake_at, depth, context FROM waits
+                 WHERE wake_at <= ?1 ORDER BY wake_at, id LIMIT 1",
+            )?
+            .query_row([up_to], read_wait)
+            .optional()?)
+    }
+
+    fn delete_wait(&mut self, id: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM waits WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+
+    fn delete_waits(&mut self, person: PersonId, campaign: &str) -> Result<u32> {
+        Ok(self
+            .conn
+            .prepare_cached("DELETE FROM waits WHERE person = ?1 AND campaign = ?2")?
+            .execute(params![person, campaign])? as u32)
+    }
+
+    fn waits(&self) -> Result<Vec<WaitRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, person, campaign, path, wake_at, depth, context FROM waits ORDER BY wake_at, id",
+        )?;
+        let rows = stmt.query_map([], read_wait)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn insert_input(&mut self, i: &InputRow) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO inputs (at, source, line, body) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![i.at, i.source, i.line as i64, i.body])?;
+        Ok(())
+    }
+
+    fn next_input(&self, up_to: i64) -> Result<Option<InputRow>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT seq, at, source, line, body FROM inputs WHERE at <= ?1 ORDER BY at, seq LIMIT 1",
+            )?
+            .query_row([up_to], |r| {
+                Ok(InputRow {
+                    seq: r.get(0)?,
+                    at: r.get(1)?,
+                    source: r.get(2)?,
+                    line: r.get::<_, i64>(3)? as u64,
+                    body: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn delete_input(&mut self, seq: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM inputs WHERE seq = ?1")?
+            .execute([seq])?;
+        Ok(())
+    }
+
+    fn enqueue(&mut self, activity: i64, chain: &str) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO queue (activity, chain) VALUES (?1, ?2)")?
+            .execute(params![activity, chain])?;
+        Ok(())
+    }
+
+    fn next_queued(&self) -> Result<Option<QueuedRow>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT seq, activity, chain FROM queue ORDER BY seq LIMIT 1")?
+            .query_row([], |r| {
+                Ok(QueuedRow {
+                    seq: r.get(0)?,
+                    activity: r.get(1)?,
+                    chain: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn dequeue(&mut self, seq: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM queue WHERE seq = ?1")?
+            .execute([seq])?;
+        Ok(())
+    }
+
+    fn last_run(&self, campaign: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT last_run FROM schedules WHERE campaign = ?1")?
+            .query_row([campaign], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_last_run(&mut self, campaign: &str, at: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO schedules (campaign, last_run) VALUES (?1, ?2)
+                 ON CONFLICT(campaign) DO UPDATE SET last_run = excluded.last_run",
+            )?
+            .execute(params![campaign, at])?;
+        Ok(())
+    }
+
+    fn create_run(&mut self, campaign: &str, at: i64, members: &[PersonId]) -> Result<i64> {
+        self.conn
+            .prepare_cached("INSERT INTO runs (campaign, at) VALUES (?1, ?2)")?
+            .execute(params![campaign, at])?;
+        let run = self.conn.last_insert_rowid();
+        let mut stmt = self
+            .conn
+            .prepare_cached("INSERT INTO run_members (run, ord, person) VALUES (?1, ?2, ?3)")?;
+        for (i, p) in members.iter().enumerate() {
+            stmt.execute(params![run, i as i64, p])?;
+        }
+        Ok(run)
+    }
+
+    fn open_run(&self) -> Result<Option<RunRow>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id, campaign, at FROM runs ORDER BY id LIMIT 1")?
+            .query_row([], |r| {
+                Ok(RunRow {
+                    id: r.get(0)?,
+                    campaign: r.get(1)?,
+                    at: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn next_run_member(&self, run: i64) -> Result<Option<(i64, PersonId)>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT ord, person FROM run_members WHERE run = ?1 ORDER BY ord LIMIT 1",
+            )?
+            .query_row([run], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn finish_run_member(&mut self, run: i64, ord: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM run_members WHERE run = ?1 AND ord = ?2")?
+            .execute(params![run, ord])?;
+        Ok(())
+    }
+
+    fn close_run(&mut self, run: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM run_members WHERE run = ?1")?
+            .execute([run])?;
+        self.conn
+            .prepare_cached("DELETE FROM runs WHERE id = ?1")?
+            .execute([run])?;
+        Ok(())
+    }
+}
