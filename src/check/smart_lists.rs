@@ -141,10 +141,10 @@ fn logic_expr(
     }
 }
 
-/// The `member of smart list` conditions in a smart list's filters (any depth of `not`).
-fn references(body: &ast::SmartListBody) -> impl Iterator<Item = &ast::Name> {
+/// The `member of smart list` conditions of a smart list's filters: the name and the condition.
+fn references(body: &ast::SmartListBody) -> impl Iterator<Item = (&ast::Name, ast::Span)> {
     body.filters.iter().filter_map(|f| match &f.condition.kind {
-        ConditionKind::MemberOfSmartList(n) => Some(n),
+        ConditionKind::MemberOfSmartList(n) => Some((n, f.condition.span)),
         _ => None,
     })
 }
@@ -156,7 +156,7 @@ fn check_cycles(cx: &mut Ctx<'_>) {
         .iter()
         .map(|s| {
             references(&s.node.body)
-                .filter_map(|n| table.get(&n.text).map(|i| i as usize))
+                .filter_map(|(n, _)| table.get(&n.text).map(|i| i as usize))
                 .collect()
         })
         .collect();
@@ -180,8 +180,8 @@ fn check_cycles(cx: &mut Ctx<'_>) {
                 continue;
             };
             let to_name = table.at(to as u32).map(|d| d.name).unwrap_or_default();
-            if let Some(r) = references(&decl.node.body).find(|n| n.text == to_name) {
-                edges.push((r.span, to_name));
+            if let Some((_, span)) = references(&decl.node.body).find(|(n, _)| n.text == to_name) {
+                edges.push((span, to_name));
             }
         }
         let Some(&(primary, _)) = edges.first() else {

@@ -82,7 +82,7 @@ pub(crate) fn mismatch(value: &Value, what: &str, ty: FieldType) -> Diagnostic {
         "camp::type::mismatch",
         value.span,
         format!(
-            "{what} is {} {}, not {} {}",
+            "{what} expects {} {} value, not {} {} value",
             article(ty.as_str()),
             ty.as_str(),
             article(value.kind.describe()),
