@@ -183,3 +183,119 @@ pub fn recurrence_rule(
         _ => Err(errs),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::ast::{FileId, Spanned};
+    use chrono::{NaiveDate, Weekday};
+
+    fn sp<T>(node: T) -> Spanned<T> {
+        Spanned::new(node, Span::default())
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> Value {
+        Value {
+            kind: ValueKind::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()),
+            span: Span::new(FileId(0), 0, 10),
+        }
+    }
+
+    fn rec(interval: u32, unit: RecurUnit, on: Option<RecurOn>, from: bool) -> Recurrence {
+        Recurrence {
+            interval: sp(interval),
+            unit: sp(unit),
+            on: on.map(sp),
+            at: sp(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default()),
+            from: from.then(|| date(2026, 12, 1)),
+            until: None,
+        }
+    }
+
+    fn ok(r: &Recurrence) -> bool {
+        recurrence_rule(r, Span::default(), chrono_tz::UTC).is_ok()
+    }
+
+    #[test]
+    fn allowed_combinations() {
+        use RecurUnit::*;
+        assert!(ok(&rec(1, Day, None, true)));
+        assert!(ok(&rec(3, Day, None, true)));
+        assert!(ok(&rec(1, Day, Some(RecurOn::Weekdays), true)));
+        assert!(ok(&rec(
+            2,
+            Week,
+            Some(RecurOn::Days(vec![sp(Weekday::Mon)])),
+            true
+        )));
+        assert!(ok(&rec(1, Month, Some(RecurOn::DayOfMonth(31)), true)));
+        assert!(ok(&rec(
+            1,
+            Month,
+            Some(RecurOn::NthWeekday(0, Weekday::Fri)),
+            true
+        )));
+    }
+
+    #[test]
+    fn refused_combinations() {
+        use RecurUnit::*;
+        assert!(!ok(&rec(2, Day, Some(RecurOn::Weekdays), true)));
+        assert!(!ok(&rec(1, Week, Some(RecurOn::Weekdays), true)));
+        assert!(!ok(&rec(
+            1,
+            Day,
+            Some(RecurOn::Days(vec![sp(Weekday::Mon)])),
+            true
+        )));
+        assert!(!ok(&rec(
+            1,
+            Month,
+            Some(RecurOn::Days(vec![sp(Weekday::Mon)])),
+            true
+        )));
+        assert!(!ok(&rec(1, Week, Some(RecurOn::DayOfMonth(3)), true)));
+        assert!(!ok(&rec(1, Month, Some(RecurOn::DayOfMonth(0)), true)));
+        assert!(!ok(&rec(1, Month, Some(RecurOn::DayOfMonth(32)), true)));
+        assert!(!ok(&rec(
+            1,
+            Day,
+            Some(RecurOn::NthWeekday(2, Weekday::Tue)),
+            true
+        )));
+        assert!(!ok(&rec(0, Day, None, true)));
+        assert!(!ok(&rec(1, Day, None, false)));
+    }
+
+    #[test]
+    fn until_must_follow_from() {
+        let mut r = rec(1, RecurUnit::Day, None, true);
+        r.until = Some(date(2026, 11, 30));
+        let errs = recurrence_rule(&r, Span::default(), chrono_tz::UTC)
+            .err()
+            .unwrap_or_default();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].code, CODE);
+        r.until = Some(date(2026, 12, 1));
+        let rule = recurrence_rule(&r, Span::default(), chrono_tz::UTC);
+        assert!(rule.is_ok(), "the same day is after midnight of `from`");
+    }
+
+    #[test]
+    fn dates_are_local_bounds() {
+        let mut r = rec(1, RecurUnit::Week, None, true);
+        r.until = Some(date(2027, 6, 30));
+        let tz: Tz = "America/New_York".parse().unwrap_or(chrono_tz::UTC);
+        let rule = recurrence_rule(&r, Span::default(), tz).ok();
+        let rule = rule.as_ref();
+        assert_eq!(
+            rule.map(|r| r.from.to_string()).as_deref(),
+            Some("2026-12-01 00:00:00")
+        );
+        assert_eq!(
+            rule.and_then(|r| r.until).map(|u| u.to_string()).as_deref(),
+            Some("2027-06-30 23:59:59")
+        );
+        assert_eq!(rule.map(|r| r.tz), Some(tz));
+    }
+}
