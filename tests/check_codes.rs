@@ -261,3 +261,106 @@ fn examples_check_clean() {
         );
     }
 }
+
+/// Constructs that are easy to refuse by mistake check clean.
+#[test]
+fn valid_edge_cases_check_clean() {
+    let text = r#"
+settings { time zone "Europe/Paris" communication limits 1 per day }
+schema person { state: text, renewal_at: datetime, birthday: date, seats: number }
+schema person { vip: bool, first_name: text }
+list "Leads"
+form "Contact Us"
+page "Pricing"
+program "Webinar" { statuses "Invited", "Attended" }
+event "trial_started" { plan: text, seats: number }
+token company = "Acme {{program.name}}"
+email "Thanks" { subject "Thanks {{trigger.plan:default=you}}" body "{{my.company}} {{system.date}}" }
+email "Plain" { subject "Hello {{person.first_name:default=friend}}" }
+smart list "Late" { filter renewal_at before 2026-12-01 filter member of smart list "Early" }
+smart list "Early" { filter birthday after 1990-01-01 }
+
+executable campaign "A" { flow { execute campaign "B" } }
+executable campaign "B" { flow { execute campaign "C" } }
+executable campaign "C" { flow { add to list "Leads" } }
+
+campaign "Blast" {
+  description "For {{campaign.name}}"
+  smart list {
+    filter renewal_at is 2026-12-01
+    filter renewal_at between 2026-12-01 and 2026-12-24 18:00
+    filter not member of smart list "Late"
+    match 1 or (2 and not 3)
+  }
+  flow {
+    execute campaign "A"
+    send email "Plain"
+    remove from flow "Welcome"
+    change vip to true
+    change renewal_at to 2027-01-01
+    change state to "{{my.company}}"
+    change seats by -2
+    wait until 2026-12-24 09:00
+    request campaign "Welcome"
+    if state is "CA" { remove from flow } else { add to list "Leads" }
+  }
+  run every 2 weeks on mon, thu at 09:30 from 2026-12-01 until 2027-06-30
+  max people 500
+}
+
+campaign "Welcome" {
+  in program "Webinar"
+  smart list {
+    trigger campaign is requested
+    trigger event "trial_started" where plan is "pro" and seats at least 5
+    trigger fills out form "Contact Us" on page "Pricing"
+  }
+  flow {
+    send email "Thanks"
+    interesting moment "Trial {{trigger.plan}} on {{trigger.page}} in {{program.name}}"
+    wait until next birthday at 09:00
+    wait until renewal_at minus 30 days
+    change program status "Webinar" to "Attended"
+    add to list "Leads"
+  }
+  qualify every time
+  inactive
+}
+"#;
+    let diags = diagnostics(&[text]);
+    let list: Vec<String> = diags
+        .iter()
+        .map(|d| format!("{}: {}", d.code, d.message))
+        .collect();
+    assert!(diags.is_empty(), "not clean:\n{}", list.join("\n"));
+}
+
+/// The checker never panics: every example with one of its lines removed (every third line in
+/// turn) still checks (when it
+/// parses), and a problem found is never an empty message.
+#[test]
+fn never_panics_on_damaged_examples() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.retain(|p| p.extension().is_some_and(|e| e == "camp"));
+    files.sort();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        for skip in (0..lines.len()).step_by(3) {
+            let damaged: Vec<&str> = lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, l)| *l)
+                .collect();
+            let damaged = damaged.join("\n");
+            for d in diagnostics(&[&damaged]) {
+                assert!(!d.message.is_empty());
+            }
+        }
+    }
+}
