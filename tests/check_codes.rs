@@ -336,8 +336,7 @@ campaign "Welcome" {
 }
 
 /// The checker never panics: every example with one of its lines removed (every third line in
-/// turn) still checks (when it
-/// parses), and a problem found is never an empty message.
+/// turn) still checks when it parses, and no problem has an empty message.
 #[test]
 fn never_panics_on_damaged_examples() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
