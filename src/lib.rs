@@ -5,5 +5,6 @@
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
+pub mod engine;
 pub mod syntax;
 pub mod workspace;

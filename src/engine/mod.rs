@@ -1,0 +1,3 @@
+//! The engine: runs a checked program against a store.
+
+pub mod inputs;
