@@ -82,7 +82,11 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-impl miette::Diagnostic for InputError {}
+impl miette::Diagnostic for InputError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("camp::input"))
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -111,7 +115,7 @@ pub fn parse_cell(ty: FieldType, text: &str, tz: Tz) -> Result<Option<Scalar>, S
         }
         FieldType::Bool => Scalar::Bool(parse_bool(t).ok_or_else(|| {
             format!(
-                "{} is not a bool (use true, false, yes, no, 1 or 0)",
+                "{} is not a bool, expected true, false, yes, no, 1 or 0",
                 quote(t)
             )
         })?),
@@ -286,12 +290,24 @@ fn text_value(text: &str) -> Option<Scalar> {
 }
 
 fn not_a_date(t: &str) -> String {
-    format!("{} is not a date (expected YYYY-MM-DD)", quote(t))
+    let shaped = t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if shaped {
+        format!("{} is not a valid date", quote(t))
+    } else {
+        format!("{} is not a date, expected YYYY-MM-DD", quote(t))
+    }
 }
 
 fn not_a_date_time(t: &str) -> String {
     format!(
-        "{} is not a date-time (expected RFC 3339 or YYYY-MM-DD HH:MM[:SS])",
+        "{} is not a date-time, expected RFC 3339 or YYYY-MM-DD HH:MM[:SS]",
         quote(t)
     )
 }
@@ -1327,6 +1343,37 @@ mod tests {
     }
 
     #[test]
+    fn inputs_read_local_times_in_the_script_zone() {
+        let p = program();
+        let people = parse_people_csv(
+            &p,
+            "people.csv",
+            b"email,renewal_at\na@x.com,2026-03-08 02:30\nb@x.com,2026-11-01 01:30:00\n",
+        )
+        .unwrap();
+        let at = |i: usize| people[i].values[0].1.clone();
+        assert_eq!(at(0), Some(Scalar::DateTime(utc("2026-03-08T07:00:00Z"))));
+        assert_eq!(at(1), Some(Scalar::DateTime(utc("2026-11-01T05:30:00Z"))));
+        let e = parse_event_line(
+            &p,
+            "e.jsonl",
+            1,
+            r#"{"at":"2026-03-08 02:15","type":"visits_page","person":2,"page":"Pricing"}"#,
+        )
+        .unwrap();
+        assert_eq!(e.at, utc("2026-03-08T07:00:00Z"));
+        let utc_program = program_in(chrono_tz::UTC);
+        let e = parse_event_line(
+            &utc_program,
+            "e.jsonl",
+            1,
+            r#"{"at":"2026-03-08 02:15","type":"visits_page","person":2,"page":"Pricing"}"#,
+        )
+        .unwrap();
+        assert_eq!(e.at, utc("2026-03-08T02:15:00Z"));
+    }
+
+    #[test]
     fn json_values_of_every_type() {
         let j = |ty, s: &str| parse_json_value(ty, &serde_json::from_str(s).unwrap());
         assert_eq!(
@@ -1442,11 +1489,11 @@ mod tests {
         assert_eq!(err.field.as_deref(), Some("employees"));
         assert_eq!(
             csv_err("email,birthday\na@x.com,2026-02-30\n"),
-            "people.csv:2:2: `2026-02-30` is not a date (expected YYYY-MM-DD) (field `birthday`)"
+            "people.csv:2:2: `2026-02-30` is not a valid date (field `birthday`)"
         );
         assert_eq!(
             csv_err("email,vip\na@x.com,maybe\n"),
-            "people.csv:2:2: `maybe` is not a bool (use true, false, yes, no, 1 or 0) (field `vip`)"
+            "people.csv:2:2: `maybe` is not a bool, expected true, false, yes, no, 1 or 0 (field `vip`)"
         );
         assert!(csv_err("email,renewal_at\na@x.com,soon\n")
             .starts_with("people.csv:2:2: `soon` is not a date-time"));
@@ -1511,7 +1558,7 @@ mod tests {
         assert_eq!(err.to_string(), "p.csv:2:2: invalid UTF-8");
         assert_eq!(
             csv_err("\r\nemail,vip\r\n\r\na@x.com,no\r\n\n\rb@x.com,maybe\r\n"),
-            "people.csv:7:2: `maybe` is not a bool (use true, false, yes, no, 1 or 0) (field `vip`)"
+            "people.csv:7:2: `maybe` is not a bool, expected true, false, yes, no, 1 or 0 (field `vip`)"
         );
         assert_eq!(
             csv_err("\n\nfirst_name\n"),
@@ -1659,7 +1706,7 @@ mod tests {
         );
         assert_eq!(
             event_err(r#"{"type":"visits_page","person":1,"at":"yesterday","page":"Pricing"}"#),
-            "events.jsonl:3: `at`: `yesterday` is not a date-time (expected RFC 3339 or YYYY-MM-DD HH:MM[:SS])"
+            "events.jsonl:3: `at`: `yesterday` is not a date-time, expected RFC 3339 or YYYY-MM-DD HH:MM[:SS]"
         );
         assert_eq!(
             event_err(r#"{"type":"visits_page","person":1,"at":"2026-12-01T10:00:00Z"}"#),
