@@ -387,7 +387,7 @@ fn suggestion<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> 
 /// One row of a people CSV.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PersonRecord {
-    /// The line the row starts on (1-based; the header is line 1).
+    /// The line the row starts on (1-based, blank lines and the header counted).
     pub line: u64,
     /// The `email` cell, trimmed, as written (unique within the file, ignoring case).
     pub email: String,
