@@ -48,7 +48,8 @@ fn people(conn: &rusqlite::Connection, n: u64) {
             .prepare("INSERT INTO people (email, created_at, updated_at, f_first_name, f_state) VALUES (?1, ?2, ?2, ?3, 'CA')")
             .unwrap();
         for i in 0..n {
-            stmt.execute(params![format!("p{i}@example.com"), T0, format!("P{i}")]).unwrap();
+            stmt.execute(params![format!("p{i}@example.com"), T0, format!("P{i}")])
+                .unwrap();
         }
     }
     conn.execute_batch("COMMIT").unwrap();
@@ -71,7 +72,9 @@ fn main() {
         .unwrap_or(1_000_000);
     let mut ws = Workspace::new();
     ws.add_text("bench.camp", SCRIPT.to_string());
-    let program = camp::check::check_workspace(&ws).program.expect("bench script checks");
+    let program = camp::check::check_workspace(&ws)
+        .program
+        .expect("bench script checks");
     let cid = program.campaign("Blast").unwrap();
 
     // The engine.
@@ -101,7 +104,8 @@ fn main() {
     store.prepare(&program).unwrap();
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;").unwrap();
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+        .unwrap();
     people(&conn, n);
     let start = Instant::now();
     {
@@ -118,7 +122,9 @@ fn main() {
             "INSERT INTO activities (at, person, email, campaign, step, type, primary_value, attributes, result, reason, depth) VALUES (?1, ?2, ?3, 'Blast', ?4, ?5, ?6, ?7, 'succeeded', NULL, ?8)").unwrap();
         let mut out = conn.prepare_cached(
             "INSERT INTO outbox (at, person, recipient, email, subject, body, campaign, key, kind, operational) VALUES (?1, ?2, ?3, 'Offer', ?4, ?5, 'Blast', ?6, 'email', 0)").unwrap();
-        let mut score = conn.prepare_cached("UPDATE people SET score = score + 10, updated_at = ?1 WHERE id = ?2").unwrap();
+        let mut score = conn
+            .prepare_cached("UPDATE people SET score = score + 10, updated_at = ?1 WHERE id = ?2")
+            .unwrap();
         let mut list = conn.prepare_cached("INSERT OR IGNORE INTO list_members (list, person, added_at) VALUES ('Engaged', ?1, ?2)").unwrap();
         let mut member = conn.prepare_cached("INSERT INTO campaign_members (campaign, person, since, last_entered) VALUES ('Blast', ?1, ?2, ?2) ON CONFLICT DO UPDATE SET last_entered = excluded.last_entered").unwrap();
         conn.execute_batch("BEGIN").unwrap();
@@ -127,23 +133,77 @@ fn main() {
                 conn.execute_batch("COMMIT; BEGIN").unwrap();
             }
             member.execute(params![id, T0]).unwrap();
-            act.execute(params![T0, id, email, None::<String>, "enter_flow", None::<String>, "{}", 0]).unwrap();
+            act.execute(params![
+                T0,
+                id,
+                email,
+                None::<String>,
+                "enter_flow",
+                None::<String>,
+                "{}",
+                0
+            ])
+            .unwrap();
             let subject = format!("Hi {first}");
-            act.execute(params![T0, id, email, "1", "send_email", "Offer", format!("{{\"to\":\"{email}\",\"subject\":\"{subject}\",\"operational\":false}}"), 1]).unwrap();
+            act.execute(params![
+                T0,
+                id,
+                email,
+                "1",
+                "send_email",
+                "Offer",
+                format!("{{\"to\":\"{email}\",\"subject\":\"{subject}\",\"operational\":false}}"),
+                1
+            ])
+            .unwrap();
             let key = format!("email-{}", conn.last_insert_rowid());
-            out.execute(params![T0, id, email, subject, format!("<p>Hello {first}</p>"), key]).unwrap();
+            out.execute(params![
+                T0,
+                id,
+                email,
+                subject,
+                format!("<p>Hello {first}</p>"),
+                key
+            ])
+            .unwrap();
             score.execute(params![T0, id]).unwrap();
-            act.execute(params![T0, id, email, "2", "change_score", "score", "{\"old\":0,\"new\":10,\"source\":\"flow\",\"delta\":10}", 1]).unwrap();
+            act.execute(params![
+                T0,
+                id,
+                email,
+                "2",
+                "change_score",
+                "score",
+                "{\"old\":0,\"new\":10,\"source\":\"flow\",\"delta\":10}",
+                1
+            ])
+            .unwrap();
             list.execute(params![id, T0]).unwrap();
-            act.execute(params![T0, id, email, "3", "add_to_list", "Engaged", "{}", 1]).unwrap();
+            act.execute(params![
+                T0,
+                id,
+                email,
+                "3",
+                "add_to_list",
+                "Engaged",
+                "{}",
+                1
+            ])
+            .unwrap();
         }
         conn.execute_batch("COMMIT").unwrap();
     }
     let base_secs = start.elapsed().as_secs_f64();
 
     println!("batch: {n} people through a 3-step flow");
-    println!("  engine:       {engine_secs:8.2} s  ({:.0} people/s)", n as f64 / engine_secs);
-    println!("  rusqlite loop:{base_secs:8.2} s  ({:.0} people/s)", n as f64 / base_secs);
+    println!(
+        "  engine:       {engine_secs:8.2} s  ({:.0} people/s)",
+        n as f64 / engine_secs
+    );
+    println!(
+        "  rusqlite loop:{base_secs:8.2} s  ({:.0} people/s)",
+        n as f64 / base_secs
+    );
     println!("  ratio:        {:8.2}x", engine_secs / base_secs);
     println!("  peak memory:  {engine_rss:8.1} MiB (after the engine run)");
 }

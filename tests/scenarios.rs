@@ -45,7 +45,10 @@ pub fn line(a: &Activity) -> String {
     format!(
         "{} {} {} {} {} {} {}",
         rfc3339(a.at),
-        a.email.as_deref().map(q).unwrap_or_else(|| a.person.to_string()),
+        a.email
+            .as_deref()
+            .map(q)
+            .unwrap_or_else(|| a.person.to_string()),
         opt(&a.campaign),
         opt(&a.step),
         a.kind,
@@ -82,10 +85,15 @@ fn run_scenario(dir: &Path) -> Result<(), String> {
     })?;
     let tz = program.settings.time_zone;
     let mut store = SqliteStore::open(":memory:").map_err(|e| e.to_string())?;
-    let runs = std::fs::read_to_string(dir.join("runs.txt")).map_err(|e| format!("runs.txt: {e}"))?;
+    let runs =
+        std::fs::read_to_string(dir.join("runs.txt")).map_err(|e| format!("runs.txt: {e}"))?;
     {
         let mut engine = Engine::new(&program, &mut store).map_err(|e| e.to_string())?;
-        for run in runs.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        for run in runs
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
             let mut from = None;
             let mut until = None;
             let mut campaign = None;
@@ -124,15 +132,29 @@ fn run_scenario(dir: &Path) -> Result<(), String> {
                     (&after[..end], &after[end..])
                 };
                 match key {
-                    "from" => from = Some(parse_instant(value, tz).ok_or(format!("bad time {value}"))?.timestamp()),
-                    "until" => until = Some(parse_instant(value, tz).ok_or(format!("bad time {value}"))?.timestamp()),
+                    "from" => {
+                        from = Some(
+                            parse_instant(value, tz)
+                                .ok_or(format!("bad time {value}"))?
+                                .timestamp(),
+                        )
+                    }
+                    "until" => {
+                        until = Some(
+                            parse_instant(value, tz)
+                                .ok_or(format!("bad time {value}"))?
+                                .timestamp(),
+                        )
+                    }
                     "campaign" => campaign = Some(value.to_string()),
                     other => return Err(format!("runs.txt: unknown key `{other}`")),
                 }
                 rest = next;
             }
             let until = until.ok_or("runs.txt: every run needs until=")?;
-            let clock = engine.clock_or_start(from.unwrap_or(until)).map_err(|e| e.to_string())?;
+            let clock = engine
+                .clock_or_start(from.unwrap_or(until))
+                .map_err(|e| e.to_string())?;
             if let Some(f) = from {
                 if f > clock {
                     engine.run_until(f).map_err(|e| e.to_string())?;
@@ -141,17 +163,28 @@ fn run_scenario(dir: &Path) -> Result<(), String> {
             let clock = engine.clock().map_err(|e| e.to_string())?.unwrap_or(until);
             if people {
                 let bytes = std::fs::read(dir.join("people.csv")).map_err(|e| e.to_string())?;
-                let records = parse_people_csv(&program, "people.csv", &bytes).map_err(|e| e.to_string())?;
-                engine.import_people(&records, clock).map_err(|e| e.to_string())?;
+                let records =
+                    parse_people_csv(&program, "people.csv", &bytes).map_err(|e| e.to_string())?;
+                engine
+                    .import_people(&records, clock)
+                    .map_err(|e| e.to_string())?;
             }
             if events {
-                let text = std::fs::read_to_string(dir.join("events.jsonl")).map_err(|e| e.to_string())?;
-                let parsed = read_events(&program, "events.jsonl", &text).map_err(|e| e.to_string())?;
-                engine.add_events("events.jsonl", &parsed, clock).map_err(|e| e.to_string())?;
+                let text =
+                    std::fs::read_to_string(dir.join("events.jsonl")).map_err(|e| e.to_string())?;
+                let parsed =
+                    read_events(&program, "events.jsonl", &text).map_err(|e| e.to_string())?;
+                engine
+                    .add_events("events.jsonl", &parsed, clock)
+                    .map_err(|e| e.to_string())?;
             }
             if let Some(name) = campaign {
-                let cid = program.campaign(&name).ok_or(format!("no campaign {name}"))?;
-                engine.run_batch_now(cid, clock).map_err(|e| e.to_string())?;
+                let cid = program
+                    .campaign(&name)
+                    .ok_or(format!("no campaign {name}"))?;
+                engine
+                    .run_batch_now(cid, clock)
+                    .map_err(|e| e.to_string())?;
             }
             engine.run_until(until).map_err(|e| e.to_string())?;
         }
@@ -176,7 +209,15 @@ fn run_scenario(dir: &Path) -> Result<(), String> {
             .outbox()
             .map_err(|e| e.to_string())?
             .iter()
-            .map(|o| format!("{} {} {} {}", rfc3339(o.at), q(&o.to), q(&o.email), q(&o.subject)))
+            .map(|o| {
+                format!(
+                    "{} {} {} {}",
+                    rfc3339(o.at),
+                    q(&o.to),
+                    q(&o.email),
+                    q(&o.subject)
+                )
+            })
             .collect();
         let want = expected(&outbox_path);
         if got != want {
@@ -206,5 +247,11 @@ fn scenarios() {
             failures.push(format!("== {}\n{e}", dir.display()));
         }
     }
-    assert!(failures.is_empty(), "{} of {} scenarios failed:\n{}", failures.len(), dirs.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} scenarios failed:\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n")
+    );
 }
