@@ -52,7 +52,8 @@ impl Workspace {
         let next = crate::syntax::span::FileId(self.sources.len() as u32);
         match syntax::decode(next, bytes) {
             Ok(text) => self.add_text(name, text),
-            Err((shown, diag)) => {
+            Err(bad) => {
+                let (shown, diag) = *bad;
                 self.sources.add(name, shown);
                 self.diagnostics.push(diag);
             }

@@ -6,11 +6,14 @@ use std::collections::{HashMap, HashSet};
 
 use crate::check::ir::{ActivityType, CampaignId, CampaignKind, Program};
 
+/// Which triggers listen to one (activity type, asset) pair: (campaign, trigger index).
+type Listeners = Vec<(CampaignId, usize)>;
+
 /// Trigger campaigns by what they listen to.
 #[derive(Debug, Default)]
 pub struct TriggerIndex {
     /// (type, Some(asset)) for triggers naming an asset, (type, None) for "any".
-    by_key: HashMap<(ActivityType, Option<String>), Vec<(CampaignId, usize)>>,
+    by_key: HashMap<(ActivityType, Option<String>), Listeners>,
     /// Activity types some trigger listens to.
     types: HashSet<ActivityType>,
 }

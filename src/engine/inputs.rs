@@ -49,6 +49,7 @@ pub struct InputError {
 }
 
 impl InputError {
+    /// An error at `file:line`.
     pub fn new(file: &str, line: u64, message: impl Into<String>) -> InputError {
         InputError {
             file: file.to_string(),
@@ -82,7 +83,11 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-impl miette::Diagnostic for InputError {}
+impl miette::Diagnostic for InputError {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new("camp::input"))
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Values
@@ -111,7 +116,7 @@ pub fn parse_cell(ty: FieldType, text: &str, tz: Tz) -> Result<Option<Scalar>, S
         }
         FieldType::Bool => Scalar::Bool(parse_bool(t).ok_or_else(|| {
             format!(
-                "{} is not a bool (use true, false, yes, no, 1 or 0)",
+                "{} is not a bool, expected true, false, yes, no, 1 or 0",
                 quote(t)
             )
         })?),
@@ -286,12 +291,24 @@ fn text_value(text: &str) -> Option<Scalar> {
 }
 
 fn not_a_date(t: &str) -> String {
-    format!("{} is not a date (expected YYYY-MM-DD)", quote(t))
+    let shaped = t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if shaped {
+        format!("{} is not a valid date", quote(t))
+    } else {
+        format!("{} is not a date, expected YYYY-MM-DD", quote(t))
+    }
 }
 
 fn not_a_date_time(t: &str) -> String {
     format!(
-        "{} is not a date-time (expected RFC 3339 or YYYY-MM-DD HH:MM[:SS])",
+        "{} is not a date-time, expected RFC 3339 or YYYY-MM-DD HH:MM[:SS]",
         quote(t)
     )
 }
@@ -371,7 +388,7 @@ fn suggestion<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> 
 /// One row of a people CSV.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PersonRecord {
-    /// The line the row starts on (1-based; the header is line 1).
+    /// The line the row starts on (1-based, blank lines and the header counted).
     pub line: u64,
     /// The `email` cell, trimmed, as written (unique within the file, ignoring case).
     pub email: String,
@@ -415,7 +432,8 @@ pub fn parse_people_csv(
         }
         Some(row) => row.map_err(csv_error)?,
     };
-    let header_line = header.position().map(|p| p.line()).unwrap_or(1);
+    let mut lines = LineCounter::new(bytes);
+    let header_line = lines.record_line(&header);
 
     let mut columns: Vec<Column> = Vec::with_capacity(header.len());
     let mut seen_columns: HashMap<FieldId, u64> = HashMap::new();
@@ -475,7 +493,7 @@ pub fn parse_people_csv(
     let mut out = Vec::new();
     for row in rows {
         let row = row.map_err(csv_error)?;
-        let line = row.position().map(|p| p.line()).unwrap_or(0);
+        let line = lines.record_line(&row);
         if row.len() != columns.len() {
             return Err(err(
                 line,
@@ -528,6 +546,53 @@ pub fn parse_people_csv(
         });
     }
     Ok(out)
+}
+
+/// Finds the line each CSV record starts on.
+///
+/// The csv crate's positions are where the reader stood before the record, which is before any
+/// blank lines it skipped (and before the `\n` of a `\r\n`), so they are counted here instead.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> LineCounter<'a> {
+        LineCounter {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line `record` starts on; records must be asked for in order.
+    fn record_line(&mut self, record: &csv::ByteRecord) -> u64 {
+        let Some(pos) = record.position() else {
+            return self.line;
+        };
+        let mut start = usize::try_from(pos.byte())
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        while matches!(self.bytes.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start > self.offset {
+            let skipped = &self.bytes[self.offset..start];
+            for (i, b) in skipped.iter().enumerate() {
+                let ends_line = match b {
+                    b'\n' => true,
+                    // A lone `\r` ends a line; in `\r\n` the `\n` does.
+                    b'\r' => self.bytes.get(self.offset + i + 1) != Some(&b'\n'),
+                    _ => false,
+                };
+                self.line += u64::from(ends_line);
+            }
+            self.offset = start;
+        }
+        self.line
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -771,7 +836,7 @@ impl EventParser<'_> {
             }
             None => default_at.ok_or_else(|| self.err("missing `at`"))?,
         };
-        let person = self.person(*ty, obj.get("person"))?;
+        let person = self.person(ty, obj.get("person"))?;
         let kind = self.kind(ty, &obj)?;
         Ok(InputEvent {
             line: self.line,
@@ -1279,6 +1344,37 @@ mod tests {
     }
 
     #[test]
+    fn inputs_read_local_times_in_the_script_zone() {
+        let p = program();
+        let people = parse_people_csv(
+            &p,
+            "people.csv",
+            b"email,renewal_at\na@x.com,2026-03-08 02:30\nb@x.com,2026-11-01 01:30:00\n",
+        )
+        .unwrap();
+        let at = |i: usize| people[i].values[0].1.clone();
+        assert_eq!(at(0), Some(Scalar::DateTime(utc("2026-03-08T07:00:00Z"))));
+        assert_eq!(at(1), Some(Scalar::DateTime(utc("2026-11-01T05:30:00Z"))));
+        let e = parse_event_line(
+            &p,
+            "e.jsonl",
+            1,
+            r#"{"at":"2026-03-08 02:15","type":"visits_page","person":2,"page":"Pricing"}"#,
+        )
+        .unwrap();
+        assert_eq!(e.at, utc("2026-03-08T07:00:00Z"));
+        let utc_program = program_in(chrono_tz::UTC);
+        let e = parse_event_line(
+            &utc_program,
+            "e.jsonl",
+            1,
+            r#"{"at":"2026-03-08 02:15","type":"visits_page","person":2,"page":"Pricing"}"#,
+        )
+        .unwrap();
+        assert_eq!(e.at, utc("2026-03-08T02:15:00Z"));
+    }
+
+    #[test]
     fn json_values_of_every_type() {
         let j = |ty, s: &str| parse_json_value(ty, &serde_json::from_str(s).unwrap());
         assert_eq!(
@@ -1394,11 +1490,11 @@ mod tests {
         assert_eq!(err.field.as_deref(), Some("employees"));
         assert_eq!(
             csv_err("email,birthday\na@x.com,2026-02-30\n"),
-            "people.csv:2:2: `2026-02-30` is not a date (expected YYYY-MM-DD) (field `birthday`)"
+            "people.csv:2:2: `2026-02-30` is not a valid date (field `birthday`)"
         );
         assert_eq!(
             csv_err("email,vip\na@x.com,maybe\n"),
-            "people.csv:2:2: `maybe` is not a bool (use true, false, yes, no, 1 or 0) (field `vip`)"
+            "people.csv:2:2: `maybe` is not a bool, expected true, false, yes, no, 1 or 0 (field `vip`)"
         );
         assert!(csv_err("email,renewal_at\na@x.com,soon\n")
             .starts_with("people.csv:2:2: `soon` is not a date-time"));
@@ -1461,6 +1557,14 @@ mod tests {
         let err = parse_people_csv(&program(), "p.csv", b"email,first_name\na@x.com,\xff\xfe\n")
             .unwrap_err();
         assert_eq!(err.to_string(), "p.csv:2:2: invalid UTF-8");
+        assert_eq!(
+            csv_err("\r\nemail,vip\r\n\r\na@x.com,no\r\n\n\rb@x.com,maybe\r\n"),
+            "people.csv:7:2: `maybe` is not a bool, expected true, false, yes, no, 1 or 0 (field `vip`)"
+        );
+        assert_eq!(
+            csv_err("\n\nfirst_name\n"),
+            "people.csv:3: missing `email` column (it identifies each person)"
+        );
         // A quoted cell may span lines; the next row's line is still right.
         let err = csv_err("email,first_name\na@x.com,\"two\nlines\"\nb@x.com,B,extra\n");
         assert!(err.starts_with("people.csv:4:"), "{err}");
@@ -1582,7 +1686,7 @@ mod tests {
     fn malformed_lines() {
         assert_eq!(
             event_err(r#"{"at":"2026-12-01T10:00:00Z","type":"visits_page""#),
-            "events.jsonl:3:51: malformed JSON: EOF while parsing an object"
+            "events.jsonl:3:49: malformed JSON: EOF while parsing an object"
         );
         assert!(event_err("{'at': 1}")
             .starts_with("events.jsonl:3:2: malformed JSON: key must be a string"));
@@ -1603,7 +1707,7 @@ mod tests {
         );
         assert_eq!(
             event_err(r#"{"type":"visits_page","person":1,"at":"yesterday","page":"Pricing"}"#),
-            "events.jsonl:3: `at`: `yesterday` is not a date-time (expected RFC 3339 or YYYY-MM-DD HH:MM[:SS])"
+            "events.jsonl:3: `at`: `yesterday` is not a date-time, expected RFC 3339 or YYYY-MM-DD HH:MM[:SS]"
         );
         assert_eq!(
             event_err(r#"{"type":"visits_page","person":1,"at":"2026-12-01T10:00:00Z"}"#),

@@ -22,6 +22,9 @@ use crate::store::{Outcome, PersonId, Result, Store, StoreError};
 /// Units of work per transaction.
 const CHUNK: u32 = 512;
 
+/// A progress callback.
+type Progress<'a> = Box<dyn FnMut(&str) + 'a>;
+
 /// What a run did, for summaries.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunSummary {
@@ -46,7 +49,7 @@ pub struct Engine<'a> {
     /// Next scheduled instant per batch campaign (None: no more runs).
     next_runs: HashMap<CampaignId, Option<i64>>,
     /// Progress callback: called with a short description as work proceeds.
-    progress: Option<Box<dyn FnMut(&str) + 'a>>,
+    progress: Option<Progress<'a>>,
 }
 
 impl<'a> Engine<'a> {

@@ -358,7 +358,7 @@ impl Iterator for RunDates<'_> {
             let from = rule.from.date();
             self.buf.extend(
                 days.into_iter()
-                    .filter(|d| *d >= from && until.map_or(true, |u| *d <= u))
+                    .filter(|d| *d >= from && until.is_none_or(|u| *d <= u))
                     .filter(|d| selects(rule, *d)),
             );
             if self.buf.is_empty() {

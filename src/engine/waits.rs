@@ -227,7 +227,6 @@ pub fn wake_time(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::ast::{DateTimeLit, Duration, Ident, RecurOn, Span, Spanned, Value};
     use chrono::{TimeZone, Weekday::*};
     use chrono_tz::America::New_York;
     use chrono_tz::Europe::Berlin;

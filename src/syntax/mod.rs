@@ -41,7 +41,7 @@ pub fn parse_file(file: FileId, text: &str) -> Result<Script, Vec<Diagnostic>> {
 }
 
 /// Decodes a file's bytes as UTF-8, or reports where the first invalid byte is.
-pub fn decode(file: FileId, bytes: Vec<u8>) -> Result<String, (String, Diagnostic)> {
+pub fn decode(file: FileId, bytes: Vec<u8>) -> Result<String, Box<(String, Diagnostic)>> {
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s),
         Err(e) => {
@@ -55,7 +55,7 @@ pub fn decode(file: FileId, bytes: Vec<u8>) -> Result<String, (String, Diagnosti
             )
             .with_label("invalid byte here")
             .with_help("save the file as UTF-8");
-            Err((shown, diag))
+            Err(Box::new((shown, diag)))
         }
     }
 }
