@@ -282,7 +282,7 @@ fn check_campaign(
             }
         }
     }
-    let empty_list = smart_list.map_or(true, |b| b.triggers.is_empty() && b.filters.is_empty());
+    let empty_list = smart_list.is_none_or(|b| b.triggers.is_empty() && b.filters.is_empty());
     if kind != CampaignKind::Executable && empty_list {
         let (span, label) = match smart_list {
             Some(b) => (b.span, "no filters and no triggers"),
@@ -301,7 +301,7 @@ fn check_campaign(
             }),
         );
     }
-    if flow_block.map_or(true, |b| b.steps.is_empty()) {
+    if flow_block.is_none_or(|b| b.steps.is_empty()) {
         let (span, label) = match flow_block {
             Some(b) => (b.span, "no steps"),
             None => (c.header, "no flow"),

@@ -107,8 +107,8 @@ fn same(a: &Scalar, b: &Scalar) -> bool {
 /// Could the produced activity fire the trigger? Unknown values are assumed to match.
 fn fires(p: &Produced, t: &ActivityMatch) -> bool {
     t.constraints.iter().all(|c| match c {
-        Constraint::NewValue(Some(v)) => p.new_value.as_ref().map_or(true, |x| same(x, v)),
-        Constraint::StatusTo(s) => p.status_to.as_ref().map_or(true, |x| x == s),
+        Constraint::NewValue(Some(v)) => p.new_value.as_ref().is_none_or(|x| same(x, v)),
+        Constraint::StatusTo(s) => p.status_to.as_ref().is_none_or(|x| x == s),
         _ => true,
     })
 }
