@@ -13,13 +13,21 @@ use super::Ctx;
 
 /// The checked assets, indexed like the name tables.
 pub(crate) struct Assets {
+    /// Static lists.
     pub lists: Vec<ir::Asset>,
+    /// Emails.
     pub emails: Vec<ir::Email>,
+    /// Forms.
     pub forms: Vec<ir::Asset>,
+    /// Web pages.
     pub pages: Vec<ir::Asset>,
+    /// Webhooks.
     pub webhooks: Vec<ir::Webhook>,
+    /// Custom events.
     pub events: Vec<ir::Event>,
+    /// Programs.
     pub programs: Vec<ir::ProgramDef>,
+    /// `my.*` tokens.
     pub tokens: Vec<ir::TokenDef>,
 }
 

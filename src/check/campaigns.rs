@@ -46,7 +46,7 @@ pub(crate) fn check_all(cx: &mut Ctx<'_>) -> Vec<ir::Campaign> {
     let items = cx.names.items.clone();
     for item in items {
         let Item::Campaign(c) = item else { continue };
-        let kept = cx.names.campaigns.is_kept(c);
+        let kept = cx.names.campaigns.is_kept(&c.name.text, c);
         let id = cx.names.campaigns.get(&c.name.text).unwrap_or(0);
         let kind = match cx.kinds.get(id as usize) {
             Some(k) if kept => *k,

@@ -71,8 +71,10 @@ impl<'a, T> Table<'a, T> {
     }
 
     /// True when the declaration `node` is the one the table keeps for its name.
-    pub fn is_kept(&self, node: &T) -> bool {
-        self.items.iter().any(|d| std::ptr::eq(d.node, node))
+    pub fn is_kept(&self, name: &str, node: &T) -> bool {
+        self.get(name)
+            .and_then(|i| self.at(i))
+            .is_some_and(|d| std::ptr::eq(d.node, node))
     }
 
     /// Looks `name` up, reporting `camp::name::unknown` with a suggestion when it is missing.

@@ -31,7 +31,7 @@ pub(crate) fn check_all(cx: &mut Ctx<'_>) -> Vec<SmartList> {
             );
         }
         let filters = filters(cx, &s.body);
-        if cx.names.smart_lists.is_kept(s) {
+        if cx.names.smart_lists.is_kept(&s.name.text, s) {
             out.push(SmartList {
                 name: s.name.text.clone(),
                 filters,
