@@ -90,7 +90,7 @@ fn not_in_executable(cx: &mut Ctx<'_>, cc: &CampaignCx<'_>, s: &ast::Step) {
             Diagnostic::error(
                 "camp::flow::not_in_executable",
                 s.span,
-                format!("executable campaign `{}` cannot `{}`", cc.name, s.kind.describe()),
+                format!("`{}` is not allowed in executable campaign `{}`", s.kind.describe(), cc.name),
             )
             .with_label("not allowed in an executable campaign")
             .with_help("executable campaigns run inside their caller's flow, in series; move this step to the caller"),
