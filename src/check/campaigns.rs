@@ -6,7 +6,7 @@ use crate::syntax::ast::{
     self, Activity, CampaignKind, CampaignStatement, Item, QualifyRule, Span,
 };
 
-use super::conditions::activity;
+use super::activities::activity;
 use super::flow::{self, CampaignCx};
 use super::ir::{self, CampaignId, Qualify};
 use super::schedule::schedule;

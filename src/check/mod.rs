@@ -3,11 +3,12 @@
 //!
 //! The passes, in order: [`names`] collects every declaration (duplicates, settings);
 //! [`smart_lists`] and [`campaigns`] resolve and type smart lists, campaigns, their conditions
-//! ([`conditions`]), schedules ([`schedule`]), flows ([`flow`]) and templates ([`tokens`]);
+//! ([`conditions`], [`activities`]), schedules ([`schedule`]), flows ([`flow`]) and templates ([`tokens`]);
 //! [`assets`] checks emails, webhooks and tokens; then the whole-workspace graphs:
 //! [`executes`] (chains of executable campaigns), [`cascade`] (trigger loops).
 pub mod ir;
 
+mod activities;
 mod assets;
 mod campaigns;
 mod cascade;
