@@ -30,9 +30,21 @@ impl Lowerer {
         }
     }
 
+    /// The pair's span, without the whitespace and comments pest skipped after its last
+    /// token (a rule ending in optional parts keeps them).
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        Span::new(self.file, s.start(), s.end())
+        let mut end = s.end();
+        if s.as_str().ends_with(|c: char| c.is_whitespace()) {
+            end = p
+                .clone()
+                .into_inner()
+                .flatten()
+                .map(|c| c.as_span().end())
+                .max()
+                .unwrap_or_else(|| s.start() + s.as_str().trim_end().len());
+        }
+        Span::new(self.file, s.start(), end)
     }
 
     fn error(&mut self, span: Span, message: impl Into<String>) {
