@@ -41,6 +41,8 @@ pub fn parse_file(file: FileId, text: &str) -> Result<Script, Vec<Diagnostic>> {
 }
 
 /// Decodes a file's bytes as UTF-8, or reports where the first invalid byte is.
+// Called once per file, so the size of the error does not matter.
+#[allow(clippy::result_large_err)]
 pub fn decode(file: FileId, bytes: Vec<u8>) -> Result<String, (String, Diagnostic)> {
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s),
