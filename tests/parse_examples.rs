@@ -1,0 +1,147 @@
+//! Every example script parses, and every code block of LANGUAGE.md (kept verbatim in
+//! `tests/language/*.camp`) parses once wrapped as its first line says: `# fragment: items`,
+//! `conditions`, `triggers`, `schedules` or `steps`. Syntax only: fragments use names they do
+//! not declare, so the checker is not run on them.
+
+use std::path::{Path, PathBuf};
+
+use camp::diagnostic::SourceMap;
+use camp::syntax::parse_file;
+use camp::workspace::Workspace;
+
+fn files(dir: &str, ext: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == ext))
+        .collect();
+    found.sort();
+    assert!(!found.is_empty(), "no .{ext} files in {}", dir.display());
+    found
+}
+
+/// Parses `text` as one file and fails with the rendered diagnostics if it does not parse.
+fn assert_parses(name: &str, text: &str) {
+    let mut sources = SourceMap::new();
+    let id = sources.add(name, text);
+    if let Err(diags) = parse_file(id, text) {
+        let shown: String = diags
+            .iter()
+            .map(|d| d.render(&sources, false, false))
+            .collect();
+        panic!("{name} does not parse:\n{shown}\n--- text ---\n{text}");
+    }
+}
+
+#[test]
+fn every_example_parses() {
+    for path in files("examples", "camp") {
+        let text = std::fs::read_to_string(&path).expect("example is UTF-8");
+        assert_parses(&path.display().to_string(), &text);
+    }
+}
+
+#[test]
+fn every_example_is_a_workspace_without_syntax_errors() {
+    for path in files("examples", "camp") {
+        let ws = Workspace::load(&[&path]).expect("example is readable");
+        assert!(
+            ws.diagnostics.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            ws.diagnostics
+        );
+        assert_eq!(ws.scripts.len(), 1);
+        assert!(!ws.scripts[0].items.is_empty(), "{}", path.display());
+    }
+}
+
+/// The fragment's lines without comments and blank lines.
+fn code_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(|l| strip_comment(l).trim())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// `line` up to a `#` that stands outside a string.
+fn strip_comment(line: &str) -> &str {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            '#' if !in_string => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
+/// The kind a fragment declares on its first line, `# fragment: <kind>`.
+fn fragment_kind(path: &Path, text: &str) -> String {
+    text.lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# fragment:"))
+        .map(|k| k.trim().to_string())
+        .unwrap_or_else(|| panic!("{}: first line is not `# fragment: <kind>`", path.display()))
+}
+
+#[test]
+fn every_language_fragment_parses() {
+    let mut kinds = Vec::new();
+    for path in files("tests/language", "camp") {
+        let text = std::fs::read_to_string(&path).expect("fragment is UTF-8");
+        let name = path.display().to_string();
+        let kind = fragment_kind(&path, &text);
+        match kind.as_str() {
+            "items" => assert_parses(&name, &text),
+            "conditions" => {
+                for (i, line) in code_lines(&text).into_iter().enumerate() {
+                    let wrapped = format!(
+                        "campaign \"x\" {{\n  smart list {{\n    filter {line}\n  }}\n}}\n"
+                    );
+                    assert_parses(&format!("{name} (condition {})", i + 1), &wrapped);
+                    // Conditions also stand in `if` choices.
+                    let in_if = format!(
+                        "campaign \"x\" {{\n  flow {{\n    if {line} {{ delete person }}\n  }}\n}}\n"
+                    );
+                    assert_parses(&format!("{name} (if {})", i + 1), &in_if);
+                }
+            }
+            "triggers" => {
+                let body: String = code_lines(&text)
+                    .into_iter()
+                    .map(|l| format!("    {l}\n"))
+                    .collect();
+                let wrapped = format!("campaign \"x\" {{\n  smart list {{\n{body}  }}\n}}\n");
+                assert_parses(&name, &wrapped);
+            }
+            "schedules" => {
+                for (i, line) in code_lines(&text).into_iter().enumerate() {
+                    let wrapped = format!("campaign \"x{i}\" {{\n  {line}\n}}\n");
+                    assert_parses(&format!("{name} (schedule {})", i + 1), &wrapped);
+                }
+            }
+            "steps" => {
+                let body: String = code_lines(&text)
+                    .into_iter()
+                    .map(|l| format!("    {l}\n"))
+                    .collect();
+                let wrapped = format!("campaign \"x\" {{\n  flow {{\n{body}  }}\n}}\n");
+                assert_parses(&name, &wrapped);
+            }
+            other => panic!("{name}: unknown fragment kind `{other}`"),
+        }
+        kinds.push(kind);
+    }
+    for kind in ["items", "conditions", "triggers", "schedules", "steps"] {
+        assert!(
+            kinds.iter().any(|k| k == kind),
+            "no `{kind}` fragment in tests/language"
+        );
+    }
+}
