@@ -145,3 +145,19 @@ fn every_language_fragment_parses() {
         );
     }
 }
+
+#[test]
+fn readme_camp_blocks_parse() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md is readable");
+    let mut blocks = 0;
+    let mut rest = readme.as_str();
+    while let Some(start) = rest.find("```camp\n") {
+        let body = &rest[start + "```camp\n".len()..];
+        let end = body.find("```").expect("the block is closed");
+        assert_parses(&format!("README.md block {}", blocks + 1), &body[..end]);
+        blocks += 1;
+        rest = &body[end..];
+    }
+    assert!(blocks > 0, "README.md has no camp block");
+}
