@@ -1,6 +1,9 @@
 //! Generated camp text, shared by the robustness tests and the parse benchmark: a deterministic
 //! pseudo-random generator and a workspace of varied, valid campaigns.
 
+// Each including crate uses only part of it.
+#![allow(dead_code)]
+
 /// xorshift64*: small, deterministic, good enough to vary test inputs.
 pub struct Rng(u64);
 
