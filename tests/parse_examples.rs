@@ -161,3 +161,62 @@ fn readme_camp_blocks_parse() {
     }
     assert!(blocks > 0, "README.md has no camp block");
 }
+
+/// The field-condition forms of LANGUAGE.md 4.1's table, with `F` and `D` filled in.
+const TABLE_FORMS: &[&str] = &[
+    r#"state is "a", "b""#,
+    r#"state is not "a""#,
+    r#"state starts with "a""#,
+    r#"state not starts with "a""#,
+    r#"state contains "a""#,
+    r#"state not contains "a""#,
+    "state is empty",
+    "state is not empty",
+    "employees is 5",
+    "employees is not 5",
+    "employees greater than 5",
+    "employees less than 5",
+    "employees at least 5",
+    "employees at most 5",
+    "employees between 5 and 9",
+    "employees is empty",
+    "employees is not empty",
+    "employees = 5",
+    "employees != 5",
+    "employees > 5",
+    "employees < 5",
+    "employees >= 5",
+    "employees <= -5.5",
+    "birthday is 2026-01-01",
+    "birthday before 2026-01-01",
+    "birthday after 2026-01-01",
+    "birthday on or before 2026-01-01",
+    "birthday on or after 2026-01-01",
+    "birthday between 2026-01-01 and 2026-12-31",
+    "birthday in past 30 days",
+    "birthday in past before 30 days",
+    "birthday in future 7 days",
+    "birthday in future after 7 days",
+    "renewal_at after 2026-12-01 09:00",
+    "renewal_at before 2026-12-01T09:00:00Z",
+    "renewal_at before 2026-12-01T09:00:00+01:00",
+    "vip is true",
+    "vip is false",
+    "not vip is true",
+    r#"not state is "CA""#,
+    r#"email is empty"#,
+    r#"was sent email in past 30 days at least 2 times"#,
+    r#"visited page "Pricing" since 2026-12-01"#,
+    r#"opened email "Welcome" between 2026-12-01 and 2026-12-31"#,
+];
+
+#[test]
+fn condition_table_forms_parse() {
+    for (i, form) in TABLE_FORMS.iter().enumerate() {
+        let text = format!(
+            "smart list \"s{i}\" {{\n  filter {form}\n}}\n\
+             campaign \"c{i}\" {{\n  flow {{\n    if {form} {{ }}\n  }}\n}}\n"
+        );
+        assert_parses(&format!("table form `{form}`"), &text);
+    }
+}
