@@ -74,7 +74,7 @@ fn describe(rule: Rule) -> Vec<String> {
         Rule::duration_unit => &["a time unit (`minutes`, `hours`, `days`, `weeks`)"],
         Rule::interval_unit => &["a time unit (`minutes`, `hours`, `days`, `weeks`, `months`)"],
         Rule::interval => &["an interval such as `1 month`"],
-        Rule::value_list | Rule::value => &["a value (a string, number, date, `true` or `false`)"],
+        Rule::value_list | Rule::value => &["a value (string, number, date, `true`, `false`)"],
         Rule::date_value => &["a date or date-time (`2026-12-01`, `2026-12-01 09:00`)"],
         Rule::date => &["a date such as `2026-12-01`"],
         Rule::datetime => &["a date-time such as `2026-12-01 09:00`"],
@@ -460,6 +460,9 @@ fn hint(text: &str, pos: usize, positives: &[Rule]) -> Option<String> {
                 "`{previous}` starts a trigger; as a condition, write `{c}`"
             ));
         }
+    }
+    if matches!(word.as_str(), "week" | "weeks") && positives.contains(&Rule::kw_day) {
+        return Some("limits are counted per day or per 7 days: write `per 7 days`".to_string());
     }
     if word == "else" {
         return Some("`else` follows the `}` of an `if` or `else if` block".to_string());
