@@ -1331,7 +1331,7 @@ impl Lowerer {
                 format!("`{name}` is not a valid name"),
                 format!(
                     "field, token and attribute names are lower case: `{}`",
-                    name.to_lowercase()
+                    snake_case(&name)
                 ),
             );
         } else if is_reserved(&name) {
@@ -1385,7 +1385,12 @@ impl Lowerer {
                         Some(ch) => push_text(&mut parts, ch.encode_utf8(&mut [0; 4])),
                         None => {
                             let espan = self.span(&c);
-                            self.error(espan, format!("`{s}` is not a valid unicode escape"));
+                            self.error_help(
+                                espan,
+                                format!("`{s}` is not a valid Unicode escape"),
+                                "a `\\u{...}` escape holds a Unicode code point in hexadecimal: \
+                                 at most `10FFFF`, and not `D800` to `DFFF`",
+                            );
                         }
                     }
                 }
@@ -1557,6 +1562,25 @@ fn dedent(parts: Vec<TemplatePart>) -> Vec<TemplatePart> {
             }
         }
         push_text(&mut out, ch.encode_utf8(&mut [0; 4]));
+    }
+    out
+}
+
+/// `FirstName` → `first_name`: the lower-case spelling suggested for a name with capitals.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else {
+            out.push(c);
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        }
     }
     out
 }
