@@ -51,6 +51,11 @@ impl TriggerIndex {
         index
     }
 
+    /// True when no trigger campaign exists: nothing is ever queued.
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
     /// Whether any trigger listens to activities of this type.
     pub fn listens(&self, kind: ActivityType) -> bool {
         self.types.contains(&kind)

@@ -10,10 +10,15 @@ use super::template::{render, Escape, TokenSource};
 use super::value::{day_start, display, local_date, rfc3339, same, to_json};
 use super::waits::FieldDate;
 use crate::check::ir::{
-    ActivityType, CampaignId, ChangeValue, FieldType, Program, Qualify, Scalar, Step, StepKind,
+    ActivityType, CampaignId, ChangeValue, FieldId, FieldType, Program, Qualify, Scalar, Step, StepKind,
     Template, Wait,
 };
 use crate::store::{Activity, OutboxRow, Outcome, Person, PersonId, Result, Store, WaitRow};
+
+/// Built-in fields, at their fixed positions (`ir::BUILTIN_FIELDS`).
+const UNSUBSCRIBED: FieldId = FieldId(5);
+const MARKETING_SUSPENDED: FieldId = FieldId(6);
+const EMAIL_INVALID: FieldId = FieldId(7);
 
 /// Executable campaigns may call each other this deep at run time (the checker allows 3).
 const MAX_EXECUTE_DEPTH: u32 = 8;
@@ -571,25 +576,20 @@ impl Runner<'_> {
         person: &Person,
         operational: bool,
     ) -> Result<Option<&'static str>> {
-        let flag = |name: &str| {
-            self.program
-                .field(name)
-                .and_then(|f| person.get(f))
-                .is_some_and(|v| *v == Scalar::Bool(true))
-        };
+        let flag = |f: FieldId| matches!(person.get(f), Some(Scalar::Bool(true)));
         if person.email().is_none() {
             return Ok(Some("no_email"));
         }
-        if flag("email_invalid") {
+        if flag(EMAIL_INVALID) {
             return Ok(Some("email_invalid"));
         }
         if operational {
             return Ok(None);
         }
-        if flag("unsubscribed") {
+        if flag(UNSUBSCRIBED) {
             return Ok(Some("unsubscribed"));
         }
-        if flag("marketing_suspended") {
+        if flag(MARKETING_SUSPENDED) {
             return Ok(Some("marketing_suspended"));
         }
         let blocks = self

@@ -324,19 +324,25 @@ impl<'a> Engine<'a> {
     /// Puts the remaining members of a batch run through its flow.
     fn continue_run(&mut self, run: i64, campaign: &str, at: i64) -> Result<()> {
         let cid = self.program.campaign(campaign);
+        let now = self.store.clock()?.unwrap_or(at).max(at);
         loop {
+            // One chunk per transaction: the members' flows and their removal from the run
+            // commit together.
+            self.flush()?;
             self.begin()?;
-            let Some((ord, person)) = self.store.next_run_member(run)? else {
+            let members = self.store.run_members(run, CHUNK)?;
+            let Some(&(last, _)) = members.last() else {
                 break;
             };
-            let now = self.store.clock()?.unwrap_or(at).max(at);
-            if let Some(cid) = cid {
-                self.runner(now)
-                    .enter(cid, person, 0, &FlowContext::default())?;
+            for (_, person) in members {
+                if let Some(cid) = cid {
+                    self.runner(now)
+                        .enter(cid, person, 0, &FlowContext::default())?;
+                }
+                while self.dispatch_one()? {}
             }
-            self.store.finish_run_member(run, ord)?;
-            while self.dispatch_one()? {}
-            self.unit_done()?;
+            self.store.finish_run_members(run, last)?;
+            self.pending = CHUNK;
         }
         self.store.close_run(run)?;
         Ok(())
@@ -392,6 +398,9 @@ impl<'a> Engine<'a> {
     /// Dispatches the oldest queued activity to the trigger campaigns that listen to it.
     /// Returns false when the queue is empty.
     fn dispatch_one(&mut self) -> Result<bool> {
+        if self.index.is_empty() {
+            return Ok(false);
+        }
         let Some(q) = self.store.next_queued()? else {
             return Ok(false);
         };

@@ -362,10 +362,10 @@ pub trait Store {
     fn create_run(&mut self, campaign: &str, at: i64, members: &[PersonId]) -> Result<i64>;
     /// A batch run still in progress.
     fn open_run(&self) -> Result<Option<RunRow>>;
-    /// The next member of a run still to process: its position and id.
-    fn next_run_member(&self, run: i64) -> Result<Option<(i64, PersonId)>>;
-    /// Marks the member at `ord` as processed.
-    fn finish_run_member(&mut self, run: i64, ord: i64) -> Result<()>;
+    /// Up to `limit` members of a run still to process, in order: position and id.
+    fn run_members(&self, run: i64, limit: u32) -> Result<Vec<(i64, PersonId)>>;
+    /// Marks the members up to position `ord` as processed.
+    fn finish_run_members(&mut self, run: i64, ord: i64) -> Result<()>;
     /// Closes a run.
     fn close_run(&mut self, run: i64) -> Result<()>;
 }

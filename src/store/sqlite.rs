@@ -110,6 +110,8 @@ pub struct SqliteStore {
     /// Column name and type per field id, set by `prepare`.
     columns: Vec<(String, FieldType)>,
     select_person: String,
+    /// `UPDATE people SET <column> = ...` per field.
+    update_field: Vec<String>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -176,6 +178,7 @@ impl SqliteStore {
             conn,
             columns: Vec::new(),
             select_person: String::new(),
+            update_field: Vec::new(),
         })
     }
 
@@ -331,6 +334,10 @@ impl Store for SqliteStore {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        self.update_field = columns
+            .iter()
+            .map(|(c, _)| format!("UPDATE people SET \"{c}\" = ?1, updated_at = ?2 WHERE id = ?3"))
+            .collect();
         self.columns = columns;
         Ok(())
     }
@@ -478,10 +485,12 @@ impl Store for SqliteStore {
         value: Option<&Scalar>,
         at: i64,
     ) -> Result<()> {
-        let (col, _) = self.column(field)?;
-        let sql = format!("UPDATE people SET \"{col}\" = ?1, updated_at = ?2 WHERE id = ?3");
+        let sql = self
+            .update_field
+            .get(field.index())
+            .ok_or_else(|| StoreError::Schema(format!("unknown field #{}", field.0)))?;
         self.conn
-            .prepare_cached(&sql)?
+            .prepare_cached(sql)?
             .execute(params![encode(value), at, id])?;
         Ok(())
     }
@@ -886,19 +895,17 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
-    fn next_run_member(&self, run: i64) -> Result<Option<(i64, PersonId)>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT ord, person FROM run_members WHERE run = ?1 ORDER BY ord LIMIT 1",
-            )?
-            .query_row([run], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?)
+    fn run_members(&self, run: i64, limit: u32) -> Result<Vec<(i64, PersonId)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ord, person FROM run_members WHERE run = ?1 ORDER BY ord LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![run, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn finish_run_member(&mut self, run: i64, ord: i64) -> Result<()> {
+    fn finish_run_members(&mut self, run: i64, ord: i64) -> Result<()> {
         self.conn
-            .prepare_cached("DELETE FROM run_members WHERE run = ?1 AND ord = ?2")?
+            .prepare_cached("DELETE FROM run_members WHERE run = ?1 AND ord <= ?2")?
             .execute(params![run, ord])?;
         Ok(())
     }
