@@ -296,10 +296,66 @@ impl Diagnostic {
         let handler = GraphicalReportHandler::new_themed(theme)
             .with_width(100)
             .with_links(false);
+        if self.has_long_lines(sources) {
+            return self.render_plain(sources);
+        }
         let report = Report::new(self, sources);
         let mut out = String::new();
-        if handler.render_report(&mut out, &report).is_err() {
-            out = format!("{}: {}\n", self.severity.as_str(), self.message);
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            handler.render_report(&mut out, &report)
+        }));
+        match rendered {
+            Ok(Ok(())) => out,
+            _ => self.render_plain(sources),
+        }
+    }
+
+    /// Whether a labelled line is too long to show as a snippet.
+    fn has_long_lines(&self, sources: &SourceMap) -> bool {
+        const MAX_LINE: usize = 400;
+        std::iter::once(&self.primary)
+            .chain(self.secondary.iter())
+            .any(|l| {
+                let Some(f) = sources.get(l.span.file) else {
+                    return false;
+                };
+                let (a, b) = (l.span.start as usize, l.span.end as usize);
+                let start = f
+                    .text
+                    .get(..a)
+                    .and_then(|t| t.rfind('\n'))
+                    .map_or(0, |i| i + 1);
+                let end = f
+                    .text
+                    .get(b..)
+                    .and_then(|t| t.find('\n'))
+                    .map_or(f.text.len(), |i| i + b);
+                end.saturating_sub(start) > MAX_LINE
+            })
+    }
+
+    /// A snippet-free rendering: code, message, location of each label, help.
+    pub fn render_plain(&self, sources: &SourceMap) -> String {
+        let at = |l: &Label| {
+            let f = sources.get(l.span.file);
+            let (line, col) = f
+                .map(|f| f.line_col(l.span.start as usize))
+                .unwrap_or((1, 1));
+            format!("{}:{line}:{col}", f.map(|f| f.name.as_str()).unwrap_or(""))
+        };
+        let mut out = format!(
+            "{}: {}\n  {} {}\n  --> {}\n",
+            self.severity.as_str(),
+            self.code,
+            if self.is_error() { "x" } else { "!" },
+            self.message,
+            at(&self.primary)
+        );
+        for l in &self.secondary {
+            out.push_str(&format!("  --> {}: {}\n", at(l), l.message));
+        }
+        if let Some(h) = &self.help {
+            out.push_str(&format!("  help: {h}\n"));
         }
         out
     }

@@ -10,8 +10,8 @@ use super::template::{render, Escape, TokenSource};
 use super::value::{day_start, display, local_date, rfc3339, same, to_json};
 use super::waits::FieldDate;
 use crate::check::ir::{
-    ActivityType, CampaignId, ChangeValue, FieldId, FieldType, Program, Qualify, Scalar, Step, StepKind,
-    Template, Wait,
+    ActivityType, CampaignId, ChangeValue, FieldId, FieldType, Program, Qualify, Scalar, Step,
+    StepKind, Template, Wait,
 };
 use crate::store::{Activity, OutboxRow, Outcome, Person, PersonId, Result, Store, WaitRow};
 
