@@ -194,6 +194,13 @@ impl SourceMap {
         self.files.get(id.0 as usize)
     }
 
+    /// Replaces the name and text of file `id` (for text shown in place of a generated file).
+    pub fn replace(&mut self, id: FileId, name: impl Into<String>, text: impl Into<String>) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            *f = SourceFile::new(name, text);
+        }
+    }
+
     /// All files with their ids.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files

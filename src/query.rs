@@ -89,10 +89,9 @@ pub fn compile_condition(
     if !extra_declarations.is_empty() {
         ws2.add_text("(store)", extra_declarations.to_string());
     }
-    let carrier = format!(
-        "executable campaign {} {{ flow {{ if\n{condition}\n{{ interesting moment \"\" }} }} }}\n",
-        quote(CARRIER)
-    );
+    let prefix = format!("executable campaign {} {{ flow {{ if\n", quote(CARRIER));
+    let carrier = format!("{prefix}{condition}\n{{ interesting moment \"\" }} }} }}\n");
+    let cond_file = crate::syntax::span::FileId(ws2.sources.len() as u32);
     ws2.add_text("(condition)", carrier);
     let checked = crate::check::check_workspace(&ws2);
     let errors: Vec<Diagnostic> = checked
@@ -119,7 +118,20 @@ pub fn compile_condition(
                     "the condition could not be read",
                 ));
             }
-            Err((ws2.sources, errors))
+            // Show the condition alone: spans in the carrier move back by its prefix.
+            let shift = prefix.len() as u32;
+            let mut sources = ws2.sources;
+            sources.replace(cond_file, "condition", condition);
+            let len = condition.len() as u32;
+            for d in &mut errors {
+                for l in std::iter::once(&mut d.primary).chain(d.secondary.iter_mut()) {
+                    if l.span.file == cond_file {
+                        l.span.start = l.span.start.saturating_sub(shift).min(len);
+                        l.span.end = l.span.end.saturating_sub(shift).min(len);
+                    }
+                }
+            }
+            Err((sources, errors))
         }
     }
 }
