@@ -493,6 +493,11 @@ impl Runner<'_> {
                 let l = Log::new(ActivityType::ExecuteCampaign, Some(cname), path)
                     .primary(&c.name)
                     .attrs(json!({ "qualified": qualified }));
+                let l = if qualified {
+                    l
+                } else {
+                    l.skipped("not_qualified")
+                };
                 self.log(person, out_depth, &chain, l)?;
                 if qualified {
                     self.store.record_entry(&c.name, person.id, self.now)?;
