@@ -18,7 +18,10 @@ pub type PersonId = i64;
 pub enum StoreError {
     /// The database reported an error.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// Another process holds the database.
+    #[error("the database is locked by another process: try again when it has finished")]
+    Locked,
     /// The file is not a camp database (or is from a newer camp).
     #[error("{0}")]
     NotCamp(String),
@@ -28,6 +31,17 @@ pub enum StoreError {
     /// A stored value could not be read back.
     #[error("corrupt value in the database: {0}")]
     Corrupt(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Locked
+            }
+            _ => StoreError::Sqlite(e),
+        }
+    }
 }
 
 /// Result of store operations.
