@@ -174,13 +174,16 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
         }
     }
     if std::io::stderr().is_terminal() && !args.quiet {
-        engine.on_progress(|msg| eprintln!("{msg}"));
+        engine.on_progress(|msg| eprint!("\r\x1b[2K{msg}"));
     }
     if let Some(cid) = campaign {
         engine.run_batch_now(cid, clock).map_err(db_err)?;
         engine.flush().map_err(db_err)?;
     }
     let summary = engine.run_until(until).map_err(db_err)?;
+    if std::io::stderr().is_terminal() && !args.quiet {
+        eprint!("\r\x1b[2K");
+    }
     drop(engine);
     if args.quiet {
         return Ok(());

@@ -268,9 +268,6 @@ impl<'a> Engine<'a> {
             return Ok(());
         };
         self.begin()?;
-        if let Some(p) = &mut self.progress {
-            p(&format!("running `{}`", c.name));
-        }
         let members = self.qualifying(cid, now)?;
         if let Some(max) = c.max_people {
             if members.len() as u64 > max {
@@ -325,6 +322,7 @@ impl<'a> Engine<'a> {
     fn continue_run(&mut self, run: i64, campaign: &str, at: i64) -> Result<()> {
         let cid = self.program.campaign(campaign);
         let now = self.store.clock()?.unwrap_or(at).max(at);
+        let mut done = 0usize;
         loop {
             // One chunk per transaction: the members' flows and their removal from the run
             // commit together.
@@ -334,6 +332,7 @@ impl<'a> Engine<'a> {
             let Some(&(last, _)) = members.last() else {
                 break;
             };
+            let n = members.len();
             for (_, person) in members {
                 if let Some(cid) = cid {
                     self.runner(now)
@@ -343,6 +342,10 @@ impl<'a> Engine<'a> {
             }
             self.store.finish_run_members(run, last)?;
             self.pending = CHUNK;
+            done += n;
+            if let Some(p) = &mut self.progress {
+                p(&format!("`{campaign}`: {done} people"));
+            }
         }
         self.store.close_run(run)?;
         Ok(())
