@@ -243,7 +243,7 @@ mod tests {
             ..CampHelper::default()
         };
         assert_eq!(h.candidates(":he", 3), (0, vec![":help".to_string()]));
-        assert_eq!(h.candidates("sta", 3).1, vec!["state".to_string()]);
+        assert!(h.candidates("sta", 3).1.contains(&"state".to_string()));
         assert_eq!(
             h.candidates("fills out form \"Con", 19),
             (15, vec!["\"Contact Us\"".to_string()])
