@@ -38,7 +38,12 @@ pub fn run(session: &mut Session) -> i32 {
         }
     };
     rl.set_helper(Some(CampHelper::new(color)));
-    let history = history_path();
+    // Only a person at a terminal makes history; piped input is not kept.
+    let history = if std::io::stdin().is_terminal() {
+        history_path()
+    } else {
+        None
+    };
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
