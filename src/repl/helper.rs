@@ -168,11 +168,18 @@ impl CampHelper {
                 out.push_str(RESET);
                 i = end;
             } else if c == b'"' {
-                let mut j = i + 1;
-                while j < b.len() && b[j] != b'"' && b[j] != b'\n' {
-                    j += if b[j] == b'\\' { 2 } else { 1 };
+                let mut end = b.len();
+                let mut escaped = false;
+                for (k, ch) in line[i + 1..].char_indices() {
+                    match ch {
+                        '\\' if !escaped => escaped = true,
+                        '"' | '\n' if !escaped => {
+                            end = i + 1 + k + 1;
+                            break;
+                        }
+                        _ => escaped = false,
+                    }
                 }
-                let end = (j + 1).min(b.len());
                 let s = &line[i..end];
                 let colour = if self.names.iter().any(|n| n == s) {
                     NAME
@@ -257,5 +264,8 @@ mod tests {
         let p = h.paint("send email \"X\"");
         assert!(p.contains("\x1b[1;35msend\x1b[0m"));
         assert!(p.contains("\x1b[32m\"X\"\x1b[0m"));
+        // Escapes before multi-byte characters and unclosed strings never split a character.
+        let _ = h.paint("\"\\é\" \"ü");
+        let _ = h.paint("say \"\\");
     }
 }
