@@ -119,8 +119,13 @@ impl Session {
             Kind::Empty => String::new(),
             Kind::Command(cmd) => self.command(&cmd),
             Kind::Items => {
-                self.typed += 1;
-                let name = format!("(input {})", self.typed);
+                let name = match self.typed_earlier(input) {
+                    Some(name) => name,
+                    None => {
+                        self.typed += 1;
+                        format!("(input {})", self.typed)
+                    }
+                };
                 self.add_source(&name, input.as_bytes().to_vec())
             }
             Kind::Step { text, target } => self.step(&text, target.as_deref()),
@@ -231,8 +236,13 @@ impl Session {
             })
             .unwrap_or_default();
         if name.starts_with("(input") {
+            let verb = if replaced.is_some() {
+                "replaced"
+            } else {
+                "added"
+            };
             for a in &added {
-                let _ = writeln!(out, "added {a}");
+                let _ = writeln!(out, "{verb} {a}");
             }
         } else {
             let n = added.len();
@@ -248,6 +258,26 @@ impl Session {
         self.ws = ws;
         self.program = program;
         out
+    }
+
+    /// The typed input that declared the one item `input` declares (same kind and name), so
+    /// that typing a campaign again replaces it instead of declaring it twice.
+    fn typed_earlier(&self, input: &str) -> Option<String> {
+        let items = crate::syntax::parse_items(FileId(0), input).ok()?;
+        let [item] = items.as_slice() else {
+            return None;
+        };
+        let key = describe_item(item, input);
+        self.ws.scripts.iter().find_map(|script| {
+            let file = self.ws.sources.get(script.file)?;
+            if !file.name.starts_with("(input ") {
+                return None;
+            }
+            match script.items.as_slice() {
+                [earlier] if describe_item(earlier, &file.text) == key => Some(file.name.clone()),
+                _ => None,
+            }
+        })
     }
 
     /// Loads a script file into the workspace.
@@ -511,7 +541,7 @@ impl Session {
                 .run_batch_now(cid, clock)
                 .and_then(|_| engine.flush())
                 .map_err(|e| e.to_string())?;
-            Ok(String::new())
+            Ok(format!("ran `{name}` at {}\n", rfc3339(clock)))
         })
     }
 
@@ -800,8 +830,9 @@ pub const COMMANDS: &[&str] = &[
 ];
 
 const HELP: &str = "\
-Type declarations and campaigns (several lines are fine: an empty line submits), a condition
-to list the people it matches, or a flow step followed by `for PERSON` to apply it.
+Type declarations and campaigns (several lines are fine: an empty line submits; typing a
+campaign again replaces it), a condition to list the people it matches, or a flow step
+followed by `for PERSON` to apply it.
 
   :load FILE              add a script's declarations and campaigns
   :import CSV             import people (a header row of field names)
