@@ -35,6 +35,8 @@ pub struct Session {
     unicode: bool,
     typed: usize,
     finished: bool,
+    /// The last activity shown or known, once read.
+    last_seen: Option<i64>,
 }
 
 /// The program of an empty workspace.
@@ -63,6 +65,7 @@ impl Session {
             unicode: false,
             typed: 0,
             finished: false,
+            last_seen: None,
         })
     }
 
@@ -292,23 +295,31 @@ impl Session {
     // Running
     // -----------------------------------------------------------------------------------------
 
-    fn last_activity(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .store
-            .log(&LogQuery::default())?
-            .last()
-            .map(|a| a.id)
-            .unwrap_or(0))
+    /// The id of the last activity logged (the whole log is read once per session; later
+    /// activities are found by id, so a long log costs nothing per input).
+    fn last_activity(&mut self) -> Result<i64, StoreError> {
+        let last = match self.last_seen {
+            Some(id) => id,
+            None => self
+                .store
+                .log(&LogQuery::default())?
+                .last()
+                .map(|a| a.id)
+                .unwrap_or(0),
+        };
+        self.last_seen = Some(last);
+        Ok(last)
     }
 
-    /// The activities logged after `after`, as a table.
-    fn new_activities(&self, after: i64) -> Result<String, StoreError> {
-        let log: Vec<Activity> = self
-            .store
-            .log(&LogQuery::default())?
-            .into_iter()
-            .filter(|a| a.id > after)
-            .collect();
+    /// The activities logged after `after`, as a table; remembers the last one.
+    fn new_activities(&mut self, after: i64) -> Result<String, StoreError> {
+        let mut log: Vec<Activity> = Vec::new();
+        let mut id = after;
+        while let Some(a) = self.store.activity(id + 1)? {
+            id = a.id;
+            log.push(a);
+        }
+        self.last_seen = Some(id);
         Ok(activity_table(&log))
     }
 
