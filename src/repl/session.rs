@@ -617,7 +617,7 @@ impl Session {
         };
         let (program, cond) = match crate::query::compile_condition(&self.ws, &extra, condition) {
             Ok(ok) => ok,
-            Err((sources, diags)) => return self.render(&diags, &sources),
+            Err((sources, diags)) => return self.render(&diags, &hide_carrier(&sources)),
         };
         let now = match self.clock() {
             Ok(c) => c,
@@ -954,6 +954,34 @@ fn cell(v: Option<&serde_json::Value>) -> String {
             .join(", "),
         Some(other) => other.to_string(),
     }
+}
+
+/// The sources with the text that carries a typed condition (`crate::query`) blanked out
+/// around the condition, offsets unchanged, so that diagnostics show the condition alone.
+fn hide_carrier(sources: &SourceMap) -> SourceMap {
+    let mut out = SourceMap::new();
+    for (_, f) in sources.iter() {
+        if f.name != "(condition)" {
+            out.add(f.name.clone(), f.text.clone());
+            continue;
+        }
+        let text = &f.text;
+        let first = text.find('\n').unwrap_or(0);
+        let last = text.rfind("\n{ interesting moment").unwrap_or(text.len());
+        let blank = |s: &str| -> String {
+            s.chars()
+                .map(|c| if c == '\n' { '\n' } else { ' ' })
+                .collect()
+        };
+        let shown = format!(
+            "{}{}{}",
+            blank(&text[..first]),
+            &text[first..last],
+            blank(&text[last..])
+        );
+        out.add(f.name.clone(), shown);
+    }
+    out
 }
 
 /// `"Name"` or `Name` → `Name`.
