@@ -54,7 +54,14 @@ impl Session {
     /// A session over `store`; a store without a clock starts it at `start`.
     pub fn new(mut store: SqliteStore, start: i64) -> Result<Session, String> {
         let program = empty_program();
+        // Preparing for the empty program must not forget the time zone a script left.
+        let tz = store.meta("time_zone").map_err(|e| e.to_string())?;
         store.prepare(&program).map_err(|e| e.to_string())?;
+        if let Some(tz) = tz {
+            store
+                .set_meta("time_zone", &tz)
+                .map_err(|e| e.to_string())?;
+        }
         Ok(Session {
             files: Vec::new(),
             ws: Workspace::new(),
@@ -323,6 +330,22 @@ impl Session {
         Ok(activity_table(&log))
     }
 
+    /// The store's time zone while no script is loaded: preparing the store for the empty
+    /// program would replace it with UTC, so it is put back afterwards.
+    fn script_free_time_zone(&self) -> Option<String> {
+        if self.ws.scripts.is_empty() {
+            self.store.meta("time_zone").ok().flatten()
+        } else {
+            None
+        }
+    }
+
+    fn restore_time_zone(&mut self, kept: Option<String>) {
+        if let Some(tz) = kept {
+            let _ = self.store.set_meta("time_zone", &tz);
+        }
+    }
+
     /// Runs `f` with an engine over the session's program, then processes what is due at the
     /// clock and lists the activities logged meanwhile.
     fn act(
@@ -333,11 +356,13 @@ impl Session {
         let run = || -> Result<String, String> {
             let clock = self.clock().map_err(|e| e.to_string())?;
             let before = self.last_activity().map_err(|e| e.to_string())?;
+            let kept = self.script_free_time_zone();
             let program = program.unwrap_or(&self.program);
             let mut engine = Engine::new(program, &mut self.store).map_err(|e| e.to_string())?;
             let msg = f(&mut engine, clock)?;
             engine.run_until(clock).map_err(|e| e.to_string())?;
             drop(engine);
+            self.restore_time_zone(kept);
             let table = self.new_activities(before).map_err(|e| e.to_string())?;
             Ok(format!("{table}{msg}"))
         };
@@ -358,9 +383,11 @@ impl Session {
                 ));
             }
             let before = self.last_activity()?;
+            let kept = self.script_free_time_zone();
             let mut engine = Engine::new(&self.program, &mut self.store)?;
             let summary = engine.run_until(t)?;
             drop(engine);
+            self.restore_time_zone(kept);
             let mut out = self.new_activities(before)?;
             let _ = writeln!(
                 out,
@@ -623,6 +650,11 @@ impl Session {
             Ok(c) => c,
             Err(e) => return store_err(e),
         };
+        // Read the columns the condition's program knows (the store's own fields when no
+        // script is loaded).
+        if let Err(e) = self.store.prepare(&program) {
+            return store_err(e);
+        }
         let tz = program.settings.time_zone;
         let run = || -> Result<String, StoreError> {
             let eval = crate::engine::conditions::Eval {
