@@ -72,3 +72,40 @@ fn completion_history_and_multiline_in_a_terminal() {
     assert!(history.contains(":time"), "{history}");
     assert!(history.contains(":help"), "{history}");
 }
+
+#[test]
+fn highlighting_in_a_terminal_unless_no_color() {
+    for (no_color, coloured) in [(None, true), (Some("1"), false)] {
+        let home = tempfile::tempdir().expect("temporary directory");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_camp"));
+        cmd.args(["repl", "--from", "2026-12-01T09:00:00Z"])
+            .env_remove("NO_COLOR")
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("TERM", "xterm");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let mut p = match Session::spawn(cmd) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("no pseudo-terminal here ({e}); skipping");
+                return;
+            }
+        };
+        p.set_expect_timeout(Some(Duration::from_secs(20)));
+        p.expect(PROMPT).expect("first prompt");
+        p.send("send email").expect("send");
+        let seen = p.expect("email").expect("echo");
+        let before = String::from_utf8_lossy(seen.before()).into_owned();
+        assert_eq!(
+            before.contains("\x1b[1;35msend"),
+            coloured,
+            "NO_COLOR={no_color:?}: {before:?}"
+        );
+        p.send("\x03").expect("ctrl-c");
+        p.expect(PROMPT).expect("prompt");
+        p.send("\x04").expect("ctrl-d");
+        p.expect(expectrl::Eof).expect("the REPL ends");
+    }
+}

@@ -591,10 +591,6 @@ impl Session {
                 "error: a flow step needs a person: write `{text} for PERSON` (an id or an email)\n"
             );
         };
-        if text.starts_with("wait") {
-            return "error: a `wait` needs a campaign to resume in: put it in a campaign's flow\n"
-                .into();
-        }
         let carrier = format!(
             "campaign {} {{ smart list {{ trigger campaign is requested }} flow {{\n\n{text}\n\n}} qualify every time inactive }}\n",
             crate::query::quote(CARRIER)
@@ -618,6 +614,10 @@ impl Session {
         let Some(cid) = program.campaign(CARRIER) else {
             return "error: the step could not be read\n".into();
         };
+        if has_wait(&program.campaigns[cid.index()].flow) {
+            return "error: a `wait` needs a campaign to resume in: put it in a campaign's flow\n"
+                .into();
+        }
         let person = match resolve_person(&self.store, who) {
             Ok(Some(p)) => p,
             Ok(None) => return format!("error: no person is `{who}`\n"),
@@ -1014,6 +1014,21 @@ fn hide_carrier(sources: &SourceMap) -> SourceMap {
         out.add(f.name.clone(), shown);
     }
     out
+}
+
+/// True when a `wait` is among `steps`, in a choice too.
+fn has_wait(steps: &[crate::check::ir::Step]) -> bool {
+    use crate::check::ir::StepKind;
+    steps.iter().any(|s| match &s.kind {
+        StepKind::Wait(_) => true,
+        StepKind::If {
+            branches,
+            otherwise,
+        } => {
+            branches.iter().any(|(_, b)| has_wait(b)) || otherwise.as_deref().is_some_and(has_wait)
+        }
+        _ => false,
+    })
 }
 
 /// `"Name"` or `Name` → `Name`.
