@@ -1,4 +1,5 @@
-//! Schedules in words for `:campaigns`: `every 2 weeks on mon, thu at 09:30 from 2026-12-01`.
+//! Things in words: schedules for `:campaigns` (`every 2 weeks on mon, thu at 09:30 from
+//! 2026-12-01`), declarations for what was added (`campaign "Welcome"`).
 
 use chrono::Weekday;
 use chrono_tz::Tz;
@@ -59,4 +60,56 @@ pub fn schedule(rule: &ScheduleRule, tz: Tz) -> String {
             s
         }
     }
+}
+
+/// `campaign "Welcome"`, `list "Newsletter"`, `schema person`: what an item declares.
+pub fn item(item: &crate::syntax::ast::Item, text: &str) -> String {
+    use crate::syntax::ast::Item;
+    let word = match item {
+        Item::Settings(_) => return "settings".into(),
+        Item::Schema(_) => return "schema person".into(),
+        Item::Token(_) => "token",
+        Item::List(_) => "list",
+        Item::Email(_) => "email",
+        Item::Form(_) => "form",
+        Item::Page(_) => "page",
+        Item::Webhook(_) => "webhook",
+        Item::Event(_) => "event",
+        Item::Program(_) => "program",
+        Item::SmartList(_) => "smart list",
+        Item::Campaign(_) => "campaign",
+    };
+    let span = item.span();
+    let t = text
+        .get(span.start as usize..span.end as usize)
+        .unwrap_or("");
+    let name = if let Item::Token(_) = item {
+        t.trim_start_matches("token")
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    } else {
+        match t.find('"') {
+            Some(q) => {
+                let rest = &t[q + 1..];
+                let mut end = rest.len();
+                let mut esc = false;
+                for (i, c) in rest.char_indices() {
+                    match c {
+                        '\\' if !esc => esc = true,
+                        '"' if !esc => {
+                            end = i;
+                            break;
+                        }
+                        _ => esc = false,
+                    }
+                }
+                format!("\"{}\"", &rest[..end])
+            }
+            None => String::new(),
+        }
+    };
+    format!("{word} {name}")
 }
