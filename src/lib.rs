@@ -7,6 +7,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod engine;
 pub mod query;
+pub mod repl;
 pub mod report;
 pub mod store;
 pub mod syntax;

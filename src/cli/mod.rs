@@ -4,6 +4,7 @@ mod check;
 mod common;
 mod log;
 mod people;
+mod repl;
 mod run;
 mod schedule;
 
@@ -39,6 +40,8 @@ enum Command {
     Outbox(log::OutboxArgs),
     /// Show the batch runs in a window with their steps up to the first wait.
     Schedule(schedule::ScheduleArgs),
+    /// Explore scripts and a store interactively.
+    Repl(repl::ReplArgs),
 }
 
 /// Output format of listings.
@@ -104,5 +107,6 @@ pub fn main() -> i32 {
         Command::Log(args) => log::run_log(&args),
         Command::Outbox(args) => log::run_outbox(&args),
         Command::Schedule(args) => schedule::run(&args),
+        Command::Repl(args) => repl::run(&args),
     }
 }

@@ -208,6 +208,19 @@ impl Runner<'_> {
         Ok(())
     }
 
+    /// Runs campaign `cid`'s flow for `person` from its first step, without its smart list,
+    /// qualification rule or membership (the REPL's typed steps).
+    pub fn run_flow(&mut self, cid: CampaignId, person: PersonId, ctx: &FlowContext) -> Result<()> {
+        let Some(campaign) = self.program.campaigns.get(cid.index()) else {
+            return Ok(());
+        };
+        let Some(mut person) = self.store.person(person)? else {
+            return Ok(());
+        };
+        self.run_block(cid, &campaign.flow, 0, &mut person, 0, ctx, 0)?;
+        Ok(())
+    }
+
     /// Resumes a parked person after the wait at `path`; false when the path no longer exists.
     pub fn resume(
         &mut self,

@@ -295,6 +295,18 @@ impl<'a> Engine<'a> {
         self.continue_run(run, &c.name, now)
     }
 
+    /// Runs campaign `cid`'s flow for one person at `now`, skipping its smart list and
+    /// qualification rule (the REPL applies typed steps this way). The activities it produces
+    /// are dispatched to triggers by the next [`Engine::run_until`].
+    pub fn run_flow_for(&mut self, cid: CampaignId, person: PersonId, now: i64) -> Result<()> {
+        self.with_tx(|engine| {
+            engine
+                .runner(now)
+                .run_flow(cid, person, &FlowContext::default())
+        })?;
+        self.flush()
+    }
+
     /// Everyone whose filters hold for batch campaign `cid` at `now`, in id order.
     fn qualifying(&mut self, cid: CampaignId, now: i64) -> Result<Vec<PersonId>> {
         let program = self.program;

@@ -1,0 +1,53 @@
+//! `camp repl [FILE...] [--db PATH] [--from T]`
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::common::{open_store, parse_time, wall_clock};
+use super::{EXIT_FAILURE, EXIT_OK};
+use crate::repl::Session;
+
+/// Arguments of `camp repl`.
+#[derive(Debug, Args)]
+pub struct ReplArgs {
+    /// Scripts to load first (as `:load` does).
+    files: Vec<PathBuf>,
+    /// The database file (default: a throw-away store in memory).
+    #[arg(long, default_value = ":memory:")]
+    db: String,
+    /// Where a new store's clock starts (RFC 3339 or `2026-12-01 09:00`; default: now).
+    #[arg(long)]
+    from: Option<String>,
+}
+
+/// Runs `camp repl`.
+pub fn run(args: &ReplArgs) -> i32 {
+    let store = match open_store(&args.db) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut session = match Session::new(store, wall_clock()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    for f in &args.files {
+        print!("{}", session.load(&f.display().to_string()));
+    }
+    if let Some(t) = &args.from {
+        let tz = session.program().settings.time_zone;
+        match parse_time("--from", t, tz) {
+            Ok(t) => print!("{}", session.start_at(t)),
+            Err(code) => return code,
+        }
+    }
+    let code = crate::repl::interactive::run(&mut session);
+    if code == 0 {
+        EXIT_OK
+    } else {
+        code
+    }
+}
