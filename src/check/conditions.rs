@@ -98,22 +98,32 @@ fn all(cx: &mut Ctx<'_>, xs: &[BoolExpr<Condition>]) -> Option<Vec<Cond>> {
     out.into_iter().collect()
 }
 
-/// `camp::smart_list::ambiguous_logic` for `a and b or c`.
+/// `camp::smart_list::ambiguous_logic` for `a and b or c`: the whole expression is labelled
+/// (labels on its operators inside it would not render legibly), naming the first `or` after an
+/// `and` or the first `and` after an `or`.
 pub(crate) fn ambiguous(span: Span, ops: &[Spanned<LogicOp>]) -> Diagnostic {
-    let mut d = Diagnostic::error(
+    let word = |op: LogicOp| match op {
+        LogicOp::And => "and",
+        LogicOp::Or => "or",
+    };
+    let label = ops
+        .windows(2)
+        .find(|w| w[0].node != w[1].node)
+        .map(|w| {
+            format!(
+                "`{}` here follows `{}`: which comes first is unclear",
+                word(w[1].node),
+                word(w[0].node)
+            )
+        })
+        .unwrap_or_else(|| "which comes first is unclear".to_string());
+    Diagnostic::error(
         "camp::smart_list::ambiguous_logic",
         span,
         "`and` and `or` are mixed without parentheses",
     )
-    .with_label("which comes first is unclear")
-    .with_help("add parentheses, e.g. `(1 and 2) or 3` or `1 and (2 or 3)`");
-    if let Some(and) = ops.iter().find(|o| o.node == LogicOp::And) {
-        d = d.with_secondary(and.span, "`and`");
-    }
-    if let Some(or) = ops.iter().find(|o| o.node == LogicOp::Or) {
-        d = d.with_secondary(or.span, "`or`");
-    }
-    d
+    .with_label(label)
+    .with_help("add parentheses, e.g. `(1 and 2) or 3` or `1 and (2 or 3)`")
 }
 
 /// The operators each field type takes, for messages.
