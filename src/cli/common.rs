@@ -64,46 +64,5 @@ pub fn print_table(
     header: &[&str],
     rows: &[Vec<String>],
 ) -> std::io::Result<()> {
-    const MAX: usize = 48;
-    let clip = |s: &str| -> String {
-        let one_line: String = s.chars().map(|c| if c == '\n' { ' ' } else { c }).collect();
-        if one_line.chars().count() > MAX {
-            let mut t: String = one_line.chars().take(MAX - 1).collect();
-            t.push('…');
-            t
-        } else {
-            one_line
-        }
-    };
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().map(|c| clip(c)).collect())
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in &rows {
-        for (i, c) in r.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(c.chars().count());
-            }
-        }
-    }
-    let line = |cells: Vec<&str>| -> String {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i > 0 {
-                s.push_str("  ");
-            }
-            s.push_str(c);
-            if i + 1 < cells.len() {
-                let pad = widths[i].saturating_sub(c.chars().count());
-                s.extend(std::iter::repeat_n(' ', pad));
-            }
-        }
-        s
-    };
-    writeln!(out, "{}", line(header.to_vec()))?;
-    for r in &rows {
-        writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
-    }
-    Ok(())
+    out.write_all(crate::report::table(header, rows).as_bytes())
 }

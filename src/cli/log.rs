@@ -6,32 +6,10 @@ use clap::Args;
 
 use super::common::{open_store, print_table, Exit};
 use super::{ListFormat, EXIT_FAILURE, EXIT_OK};
-use crate::engine::value::rfc3339;
-use crate::report::{activity_json, outbox_json};
-use crate::store::{Activity, LogQuery, Store};
-
-/// Columns of the log table.
-pub const HEADER: &[&str] = &[
-    "id", "at", "person", "campaign", "step", "type", "primary", "result",
-];
-
-/// One activity as a table row.
-pub fn table_row(a: &Activity) -> Vec<String> {
-    let result = match &a.reason {
-        Some(r) => format!("{} ({r})", a.outcome.as_str()),
-        None => a.outcome.as_str().to_string(),
-    };
-    vec![
-        a.id.to_string(),
-        rfc3339(a.at),
-        a.email.clone().unwrap_or_else(|| a.person.to_string()),
-        a.campaign.clone().unwrap_or_default(),
-        a.step.clone().unwrap_or_default(),
-        a.kind.clone(),
-        a.primary.clone().unwrap_or_default(),
-        result,
-    ]
-}
+use crate::report::{
+    activity_json, activity_row, outbox_json, outbox_row, LOG_HEADER, OUTBOX_HEADER,
+};
+use crate::store::{LogQuery, Store};
 
 /// Arguments of `camp log`.
 #[derive(Debug, Args)]
@@ -111,8 +89,8 @@ pub fn run_log(args: &LogArgs) -> i32 {
                 .try_for_each(|a| writeln!(out, "{}", activity_json(a))),
             _ => print_table(
                 &mut out,
-                HEADER,
-                &log.iter().map(table_row).collect::<Vec<_>>(),
+                LOG_HEADER,
+                &log.iter().map(activity_row).collect::<Vec<_>>(),
             ),
         };
         res.and_then(|_| out.flush()).map_err(|_| EXIT_FAILURE)
@@ -135,21 +113,8 @@ pub fn run_outbox(args: &OutboxArgs) -> i32 {
                 .try_for_each(|o| writeln!(out, "{}", outbox_json(o))),
             _ => print_table(
                 &mut out,
-                &["id", "at", "to", "email", "subject", "campaign", "key"],
-                &rows
-                    .iter()
-                    .map(|o| {
-                        vec![
-                            o.id.to_string(),
-                            rfc3339(o.at),
-                            o.to.clone(),
-                            o.email.clone(),
-                            o.subject.clone(),
-                            o.campaign.clone().unwrap_or_default(),
-                            o.key.clone(),
-                        ]
-                    })
-                    .collect::<Vec<_>>(),
+                OUTBOX_HEADER,
+                &rows.iter().map(outbox_row).collect::<Vec<_>>(),
             ),
         };
         res.and_then(|_| out.flush()).map_err(|_| EXIT_FAILURE)

@@ -134,7 +134,12 @@ pub fn run_people(args: &PeopleArgs) -> i32 {
                     .unwrap_or_else(|| vec!["id".into(), "email".into()]);
                 let cells: Vec<Vec<String>> = rows
                     .iter()
-                    .map(|r| header.iter().map(|h| cell(r.get(h))).collect())
+                    .map(|r| {
+                        header
+                            .iter()
+                            .map(|h| crate::report::cell(r.get(h)))
+                            .collect()
+                    })
                     .collect();
                 if args.format == PeopleFormat::Csv {
                     write_csv(&mut out, &header, &cells)
@@ -147,23 +152,6 @@ pub fn run_people(args: &PeopleArgs) -> i32 {
         res.and_then(|_| out.flush()).map_err(|_| EXIT_FAILURE)
     };
     inner().err().unwrap_or(EXIT_OK)
-}
-
-fn cell(v: Option<&serde_json::Value>) -> String {
-    match v {
-        None | Some(serde_json::Value::Null) => String::new(),
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(serde_json::Value::Array(a)) => a
-            .iter()
-            .map(|x| {
-                x.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| x.to_string())
-            })
-            .collect::<Vec<_>>()
-            .join("; "),
-        Some(other) => other.to_string(),
-    }
 }
 
 fn write_csv(out: &mut dyn Write, header: &[String], rows: &[Vec<String>]) -> std::io::Result<()> {

@@ -190,9 +190,9 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
     }
     let log = store.log(&LogQuery::default()).map_err(db_err)?;
     let new: Vec<_> = log.into_iter().filter(|a| a.id > first_new).collect();
-    let rows: Vec<Vec<String>> = new.iter().map(super::log::table_row).collect();
+    let rows: Vec<Vec<String>> = new.iter().map(crate::report::activity_row).collect();
     let mut out = std::io::stdout().lock();
-    let _ = print_table(&mut out, super::log::HEADER, &rows);
+    let _ = print_table(&mut out, crate::report::LOG_HEADER, &rows);
     let _ = out.flush();
     eprintln!(
         "{} activities; clock at {}; {} batch runs, {} wakes, {} inputs",

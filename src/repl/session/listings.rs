@@ -96,19 +96,10 @@ impl Session {
         match self.store.outbox() {
             Ok(rows) if rows.is_empty() => "the outbox is empty\n".into(),
             Ok(rows) => table(
-                &["id", "at", "to", "email", "subject", "campaign"],
+                crate::report::OUTBOX_HEADER,
                 &rows
                     .iter()
-                    .map(|o| {
-                        vec![
-                            o.id.to_string(),
-                            rfc3339(o.at),
-                            o.to.clone(),
-                            o.email.clone(),
-                            o.subject.clone(),
-                            o.campaign.clone().unwrap_or_default(),
-                        ]
-                    })
+                    .map(crate::report::outbox_row)
                     .collect::<Vec<_>>(),
             ),
             Err(e) => store_err(e),
