@@ -469,10 +469,17 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let trigger = c.triggers.get(tidx);
+            let mut attributes = activity.attributes.as_object().cloned().unwrap_or_default();
+            // `{{trigger.form}}` is the form filled out (the activity's primary value).
+            if kind == ActivityType::FillOutForm {
+                if let Some(form) = &activity.primary {
+                    attributes.insert("form".into(), json!(form));
+                }
+            }
             let info = TriggerInfo {
                 name: trigger_name(kind),
                 asset: activity.primary.clone(),
-                attributes: activity.attributes.as_object().cloned().unwrap_or_default(),
+                attributes,
             };
             let ctx = FlowContext {
                 trigger: Some(info),
