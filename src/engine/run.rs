@@ -174,6 +174,8 @@ impl<'a> Engine<'a> {
         self.begin()?;
         self.init_schedules(start)?;
         loop {
+            // Every unit of work runs inside the chunk's transaction, also after a commit.
+            self.begin()?;
             // Cascades first.
             if self.dispatch_one()? {
                 summary.dispatched += 1;
