@@ -114,7 +114,11 @@ fn setup(dir: &Path, db: &str) {
         .args(["--from", FROM, "--until", FROM, "-q"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn run_cmd(dir: &Path, db: &str) -> Command {
@@ -230,10 +234,18 @@ fn killed_runs_end_like_one_run() {
     let started = Instant::now();
     let out = run_cmd(dir.path(), &a).output().unwrap();
     let reference_ms = started.elapsed().as_millis() as u64;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let want = state(&a);
     no_wait_lost(&a);
-    assert!(want.log.len() > 10_000, "a large enough run: {}", want.log.len());
+    assert!(
+        want.log.len() > 10_000,
+        "a large enough run: {}",
+        want.log.len()
+    );
     assert!(want.outbox.len() > 3_000);
 
     // How long a run takes that has nothing to do (start-up).
@@ -252,7 +264,11 @@ fn killed_runs_end_like_one_run() {
             "too slow: {kills} kills after {round} rounds"
         );
         round += 1;
-        let b = dir.path().join(format!("b{round}.db")).display().to_string();
+        let b = dir
+            .path()
+            .join(format!("b{round}.db"))
+            .display()
+            .to_string();
         setup(dir.path(), &b);
         // Kill until a run finishes by itself (or, past the budget, finish it).
         loop {
@@ -273,7 +289,11 @@ fn killed_runs_end_like_one_run() {
             }
             if test_start.elapsed() > BUDGET && kills >= MIN_KILLS {
                 let out = run_cmd(dir.path(), &b).output().unwrap();
-                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 break;
             }
         }

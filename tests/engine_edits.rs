@@ -95,7 +95,13 @@ const LATER: &str = r#"{"at":"2026-12-01T13:00:00Z","type":"person_created","per
 fn parked() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("camp.db").display().to_string();
-    run(&db, V1, "2026-12-01T00:00:00Z", "2026-12-01T12:00:00Z", EVENTS);
+    run(
+        &db,
+        V1,
+        "2026-12-01T00:00:00Z",
+        "2026-12-01T12:00:00Z",
+        EVENTS,
+    );
     assert_eq!(
         steps(&db, "Nurture"),
         [
@@ -111,7 +117,13 @@ fn parked() -> (tempfile::TempDir, String) {
 fn deactivated_campaign_lets_waiting_people_finish() {
     let (_dir, db) = parked();
     let v2 = V1.replace("flow {", "inactive\n  flow {");
-    run(&db, &v2, "2026-12-01T12:00:00Z", "2026-12-05T00:00:00Z", LATER);
+    run(
+        &db,
+        &v2,
+        "2026-12-01T12:00:00Z",
+        "2026-12-05T00:00:00Z",
+        LATER,
+    );
     assert_eq!(
         steps(&db, "Nurture"),
         [
@@ -205,7 +217,13 @@ campaign "Bump" {
 "#;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("camp.db").display().to_string();
-    run(&db, script, "2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z", events);
+    run(
+        &db,
+        script,
+        "2026-12-01T00:00:00Z",
+        "2026-12-02T00:00:00Z",
+        events,
+    );
     let all = log(&db);
     let limits: Vec<_> = all.iter().filter(|a| a.kind == "cascade_limit").collect();
     assert_eq!(limits.len(), 1);

@@ -22,7 +22,11 @@ fn camp(args: &[&str]) -> Output {
 
 fn log_lines(db: &str) -> Vec<String> {
     let out = camp(&["log", "--db", db, "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -30,8 +34,7 @@ fn log_lines(db: &str) -> Vec<String> {
         .collect()
 }
 
-const GOOD: &str =
-    r#"{"at":"2026-12-01T13:00:00Z","type":"visits_page","person":"ann@example.com","page":"Pricing"}"#;
+const GOOD: &str = r#"{"at":"2026-12-01T13:00:00Z","type":"visits_page","person":"ann@example.com","page":"Pricing"}"#;
 
 #[test]
 fn bad_events_files_are_rejected_whole() {
@@ -43,15 +46,32 @@ fn bad_events_files_are_rejected_whole() {
     let script = p("script.camp");
     let people = p("people.csv");
     let setup = camp(&[
-        "run", &script, "--db", &db, "--people", &people, "--from", "2026-12-01T00:00:00Z",
-        "--until", "2026-12-01T12:00:00Z", "-q",
+        "run",
+        &script,
+        "--db",
+        &db,
+        "--people",
+        &people,
+        "--from",
+        "2026-12-01T00:00:00Z",
+        "--until",
+        "2026-12-01T12:00:00Z",
+        "-q",
     ]);
-    assert!(setup.status.success(), "{}", String::from_utf8_lossy(&setup.stderr));
+    assert!(
+        setup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
     let before = log_lines(&db);
     assert_eq!(before.len(), 1, "the import's new_person: {before:?}");
 
     let cases: [(&str, &str, &str); 6] = [
-        ("malformed", r#"{"at":"2026-12-01T13:05:00Z","type":"visits_page","#, ""),
+        (
+            "malformed",
+            r#"{"at":"2026-12-01T13:05:00Z","type":"visits_page","#,
+            "",
+        ),
         (
             "unknown_type",
             r#"{"at":"2026-12-01T13:05:00Z","type":"teleports","person":"ann@example.com"}"#,
@@ -83,7 +103,14 @@ fn bad_events_files_are_rejected_whole() {
         // A good line first: it must not be applied either.
         std::fs::write(&file, format!("{GOOD}\n{bad}\n")).unwrap();
         let out = camp(&[
-            "run", &script, "--db", &db, "--events", &file, "--until", "2026-12-02T00:00:00Z",
+            "run",
+            &script,
+            "--db",
+            &db,
+            "--events",
+            &file,
+            "--until",
+            "2026-12-02T00:00:00Z",
         ]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
@@ -100,9 +127,25 @@ fn bad_events_files_are_rejected_whole() {
     let file = p("good.jsonl");
     std::fs::write(&file, format!("{GOOD}\n")).unwrap();
     let out = camp(&[
-        "run", &script, "--db", &db, "--events", &file, "--until", "2026-12-02T00:00:00Z", "-q",
+        "run",
+        &script,
+        "--db",
+        &db,
+        "--events",
+        &file,
+        "--until",
+        "2026-12-02T00:00:00Z",
+        "-q",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let after = log_lines(&db);
-    assert_eq!(after.len(), 4, "visit_page, enter_flow, interesting_moment: {after:?}");
+    assert_eq!(
+        after.len(),
+        4,
+        "visit_page, enter_flow, interesting_moment: {after:?}"
+    );
 }
