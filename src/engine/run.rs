@@ -187,16 +187,16 @@ impl<'a> Engine<'a> {
                 self.continue_run(run.id, &run.campaign, run.at)?;
                 continue;
             }
-            let next_input = self.store.next_input(until)?.map(|i| i.at);
-            let next_wait = self.store.next_wait(until)?.map(|w| w.wake_at);
+            let next_input = self.store.next_input(until)?;
+            let next_wait = self.store.next_wait(until)?;
             let next_batch = self
                 .next_runs
                 .iter()
                 .filter_map(|(c, t)| t.map(|t| (t, *c)))
                 .filter(|(t, _)| *t <= until)
                 .min();
-            let t_input = next_input.unwrap_or(i64::MAX);
-            let t_wait = next_wait.unwrap_or(i64::MAX);
+            let t_input = next_input.as_ref().map_or(i64::MAX, |i| i.at);
+            let t_wait = next_wait.as_ref().map_or(i64::MAX, |w| w.wake_at);
             let t_batch = next_batch.map(|(t, _)| t).unwrap_or(i64::MAX);
             let t = t_input.min(t_wait).min(t_batch);
             if t == i64::MAX {
@@ -205,12 +205,12 @@ impl<'a> Engine<'a> {
             let now = t.max(self.store.clock()?.unwrap_or(t));
             self.store.set_clock(now)?;
             if t_input == t {
-                if let Some(input) = self.store.next_input(until)? {
+                if let Some(input) = next_input {
                     self.process_input(now, input)?;
                     summary.inputs += 1;
                 }
             } else if t_wait == t {
-                if let Some(wait) = self.store.next_wait(until)? {
+                if let Some(wait) = next_wait {
                     self.wake(now, wait)?;
                     summary.wakes += 1;
                 }
