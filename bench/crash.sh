@@ -52,7 +52,8 @@ while [ "$(date +%s)" -lt "$end" ]; do
   db="$WORK/b$round.db"
   setup "$db"
   while true; do
-    run "$db" &
+    # camp itself in the background (not a function's subshell), so that the kill reaches it.
+    "$CAMP" run "$WORK/crash.camp" --db "$db" --until $UNTIL -q &
     pid=$!
     delay_ms=$(( (RANDOM * 32768 + RANDOM) % (ref_ms / 4 + 50) ))
     sleep "$(awk -v ms="$delay_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
