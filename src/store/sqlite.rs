@@ -110,6 +110,8 @@ pub struct SqliteStore {
     /// Column name and type per field id, set by `prepare`.
     columns: Vec<(String, FieldType)>,
     select_person: String,
+    /// `select_person` of one id, built once (it is the engine's most frequent read).
+    select_person_by_id: String,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -176,6 +178,7 @@ impl SqliteStore {
             conn,
             columns: Vec::new(),
             select_person: String::new(),
+            select_person_by_id: String::new(),
         })
     }
 
@@ -331,6 +334,7 @@ impl Store for SqliteStore {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        self.select_person_by_id = format!("{} WHERE id = ?1", self.select_person);
         self.columns = columns;
         Ok(())
     }
@@ -412,9 +416,8 @@ impl Store for SqliteStore {
     fn clock(&self) -> Result<Option<i64>> {
         let v: Option<String> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = 'clock'", [], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT value FROM meta WHERE key = 'clock'")?
+            .query_row([], |r| r.get(0))
             .optional()?;
         match v {
             None => Ok(None),
@@ -433,8 +436,7 @@ impl Store for SqliteStore {
     }
 
     fn person(&self, id: PersonId) -> Result<Option<Person>> {
-        let sql = format!("{} WHERE id = ?1", self.select_person);
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&self.select_person_by_id)?;
         Ok(stmt.query_row([id], |r| self.read_person(r)).optional()?)
     }
 
