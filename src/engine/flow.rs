@@ -126,9 +126,7 @@ impl Runner<'_> {
             depth,
         };
         let id = self.store.append_activity(&activity)?;
-        let listened = self
-            .index
-            .listens_to(log.kind, activity.primary.as_deref());
+        let listened = self.index.listens_to(log.kind, activity.primary.as_deref());
         if log.outcome == Outcome::Succeeded && listened {
             let chain = serde_json::to_string(chain).unwrap_or_else(|_| "[]".into());
             self.store.enqueue(id, &chain)?;
