@@ -61,6 +61,18 @@ impl TriggerIndex {
         self.types.contains(&kind)
     }
 
+    /// Whether any trigger could match an activity `(kind, primary)`: the keys
+    /// [`TriggerIndex::candidates`] reads.
+    pub fn listens_to(&self, kind: ActivityType, primary: Option<&str>) -> bool {
+        if !self.types.contains(&kind) {
+            return false;
+        }
+        if self.by_key.contains_key(&(kind, None)) {
+            return true;
+        }
+        primary.is_some_and(|p| self.by_key.contains_key(&(kind, Some(p.to_string()))))
+    }
+
     /// The campaigns (in declaration order, each once) with a trigger on `(kind, primary)`,
     /// with the indices of their triggers to test.
     pub fn candidates(

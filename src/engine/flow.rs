@@ -131,7 +131,8 @@ impl Runner<'_> {
             depth,
         };
         let id = self.store.append_activity(&activity)?;
-        if log.outcome == Outcome::Succeeded && self.index.listens(log.kind) {
+        let listened = self.index.listens_to(log.kind, activity.primary.as_deref());
+        if log.outcome == Outcome::Succeeded && listened {
             let chain = serde_json::to_string(chain).unwrap_or_else(|_| "[]".into());
             self.store.enqueue(id, &chain)?;
         }
@@ -219,6 +220,14 @@ impl Runner<'_> {
         };
         self.run_block(cid, &campaign.flow, 0, &mut person, 0, ctx, 0)?;
         Ok(())
+    }
+
+    /// Whether campaign `cid`'s flow still has a step at `path`.
+    pub fn has_step(&self, cid: CampaignId, path: &str) -> bool {
+        self.program
+            .campaigns
+            .get(cid.index())
+            .is_some_and(|c| locate(&c.flow, path, &mut Vec::new()))
     }
 
     /// Resumes a parked person after the wait at `path`; false when the path no longer exists.

@@ -174,6 +174,8 @@ impl<'a> Engine<'a> {
         self.begin()?;
         self.init_schedules(start)?;
         loop {
+            // Every unit of work runs inside the chunk's transaction, also after a commit.
+            self.begin()?;
             // Cascades first.
             if self.dispatch_one()? {
                 summary.dispatched += 1;
@@ -185,16 +187,16 @@ impl<'a> Engine<'a> {
                 self.continue_run(run.id, &run.campaign, run.at)?;
                 continue;
             }
-            let next_input = self.store.next_input(until)?.map(|i| i.at);
-            let next_wait = self.store.next_wait(until)?.map(|w| w.wake_at);
+            let next_input = self.store.next_input(until)?;
+            let next_wait = self.store.next_wait(until)?;
             let next_batch = self
                 .next_runs
                 .iter()
                 .filter_map(|(c, t)| t.map(|t| (t, *c)))
                 .filter(|(t, _)| *t <= until)
                 .min();
-            let t_input = next_input.unwrap_or(i64::MAX);
-            let t_wait = next_wait.unwrap_or(i64::MAX);
+            let t_input = next_input.as_ref().map_or(i64::MAX, |i| i.at);
+            let t_wait = next_wait.as_ref().map_or(i64::MAX, |w| w.wake_at);
             let t_batch = next_batch.map(|(t, _)| t).unwrap_or(i64::MAX);
             let t = t_input.min(t_wait).min(t_batch);
             if t == i64::MAX {
@@ -203,12 +205,12 @@ impl<'a> Engine<'a> {
             let now = t.max(self.store.clock()?.unwrap_or(t));
             self.store.set_clock(now)?;
             if t_input == t {
-                if let Some(input) = self.store.next_input(until)? {
+                if let Some(input) = next_input {
                     self.process_input(now, input)?;
                     summary.inputs += 1;
                 }
             } else if t_wait == t {
-                if let Some(wait) = self.store.next_wait(until)? {
+                if let Some(wait) = next_wait {
                     self.wake(now, wait)?;
                     summary.wakes += 1;
                 }
@@ -373,8 +375,9 @@ impl<'a> Engine<'a> {
         };
         let cid = self.program.campaign(&wait.campaign);
         let mut runner = self.runner(now);
+        let exists = cid.is_some_and(|c| runner.has_step(c, &wait.path));
         let resumed = match cid {
-            Some(cid) => {
+            Some(cid) if exists => {
                 runner.log_record(
                     &person,
                     Some(&wait.campaign),
@@ -387,7 +390,7 @@ impl<'a> Engine<'a> {
                 )?;
                 runner.resume(cid, &wait.path, &mut person, wait.depth, &ctx)?
             }
-            None => false,
+            _ => false,
         };
         if !resumed {
             let reason = if cid.is_none() {
@@ -493,10 +496,17 @@ impl<'a> Engine<'a> {
                 continue;
             }
             let trigger = c.triggers.get(tidx);
+            let mut attributes = activity.attributes.as_object().cloned().unwrap_or_default();
+            // `{{trigger.form}}` is the form filled out (the activity's primary value).
+            if kind == ActivityType::FillOutForm {
+                if let Some(form) = &activity.primary {
+                    attributes.insert("form".into(), json!(form));
+                }
+            }
             let info = TriggerInfo {
                 name: trigger_name(kind),
                 asset: activity.primary.clone(),
-                attributes: activity.attributes.as_object().cloned().unwrap_or_default(),
+                attributes,
             };
             let ctx = FlowContext {
                 trigger: Some(info),

@@ -23,7 +23,7 @@ pub enum FieldDate {
     DateTime(DateTime<Utc>),
 }
 
-/// Why a wait has no wake time (the engine skips it and logs the reason).
+/// Why a wait has no wake time (the engine then goes on at once, see docs/engine.md).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NoWake {
     /// The person's field is empty.

@@ -112,6 +112,8 @@ pub struct SqliteStore {
     select_person: String,
     /// `UPDATE people SET <column> = ...` per field.
     update_field: Vec<String>,
+    /// `select_person` of one id, built once (it is the engine's most frequent read).
+    select_person_by_id: String,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -179,6 +181,7 @@ impl SqliteStore {
             columns: Vec::new(),
             select_person: String::new(),
             update_field: Vec::new(),
+            select_person_by_id: String::new(),
         })
     }
 
@@ -338,6 +341,7 @@ impl Store for SqliteStore {
             .iter()
             .map(|(c, _)| format!("UPDATE people SET \"{c}\" = ?1, updated_at = ?2 WHERE id = ?3"))
             .collect();
+        self.select_person_by_id = format!("{} WHERE id = ?1", self.select_person);
         self.columns = columns;
         Ok(())
     }
@@ -419,9 +423,8 @@ impl Store for SqliteStore {
     fn clock(&self) -> Result<Option<i64>> {
         let v: Option<String> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = 'clock'", [], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT value FROM meta WHERE key = 'clock'")?
+            .query_row([], |r| r.get(0))
             .optional()?;
         match v {
             None => Ok(None),
@@ -440,8 +443,7 @@ impl Store for SqliteStore {
     }
 
     fn person(&self, id: PersonId) -> Result<Option<Person>> {
-        let sql = format!("{} WHERE id = ?1", self.select_person);
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut stmt = self.conn.prepare_cached(&self.select_person_by_id)?;
         Ok(stmt.query_row([id], |r| self.read_person(r)).optional()?)
     }
 
