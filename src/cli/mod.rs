@@ -2,7 +2,9 @@
 
 mod check;
 mod common;
+mod fmt;
 mod log;
+mod lsp;
 mod people;
 mod run;
 mod schedule;
@@ -39,6 +41,10 @@ enum Command {
     Outbox(log::OutboxArgs),
     /// Show the batch runs in a window with their steps up to the first wait.
     Schedule(schedule::ScheduleArgs),
+    /// Rewrite scripts in the canonical layout (`--check` only lists the files that would change).
+    Fmt(fmt::FmtArgs),
+    /// Run the language server on standard input and output.
+    Lsp(lsp::LspArgs),
 }
 
 /// Output format of listings.
@@ -104,5 +110,7 @@ pub fn main() -> i32 {
         Command::Log(args) => log::run_log(&args),
         Command::Outbox(args) => log::run_outbox(&args),
         Command::Schedule(args) => schedule::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
     }
 }
