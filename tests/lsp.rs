@@ -373,23 +373,25 @@ fn big_workspace(n: usize) -> String {
     s
 }
 
-#[test]
-fn an_edit_in_a_thousand_campaign_workspace_is_checked_quickly() {
+/// Opens `files`, then replaces the first `Email 0` send in the file holding it and returns the
+/// time from the change to the diagnostics being ready.
+fn time_an_edit(files: &[(String, String)]) -> Duration {
     let mut server = Server::new();
     server.initialize(&InitializeParams::default());
-    let uri = Url::parse("file:///ws/big.camp").expect("uri");
-    let text = big_workspace(1_000);
-    server.notification(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "camp", "version": 1, "text": text}}),
-    );
+    for (name, text) in files {
+        let uri = Url::parse(&format!("file:///ws/{name}")).expect("uri");
+        server.notification(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "camp", "version": 1, "text": text}}),
+        );
+    }
     let first = server.publish();
-    assert!(
-        first[0].diagnostics.is_empty(),
-        "{:?}",
-        first[0].diagnostics
-    );
-
+    assert!(first.iter().all(|p| p.diagnostics.is_empty()));
+    let (name, text) = files
+        .iter()
+        .find(|(_, t)| t.contains("send email \"Email 0\""))
+        .expect("a file sends Email 0");
+    let uri = Url::parse(&format!("file:///ws/{name}")).expect("uri");
     let edited = text.replacen("send email \"Email 0\"", "send email \"Email x\"", 1);
     let started = Instant::now();
     server.notification(
@@ -398,8 +400,122 @@ fn an_edit_in_a_thousand_campaign_workspace_is_checked_quickly() {
     );
     let published = server.publish();
     let elapsed = started.elapsed();
-    assert_eq!(published[0].diagnostics.len(), 1);
-    eprintln!("edit to diagnostics, 1,000 campaigns: {elapsed:?}");
-    // Generous for unoptimised test builds on a busy machine; see docs for the release figure.
-    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    let diags: Vec<_> = published.iter().flat_map(|p| &p.diagnostics).collect();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    elapsed
+}
+
+/// The time from an edit to its diagnostics in a workspace of 1,000 campaigns, all in one
+/// file (the whole file is parsed again) and spread over 20 files (one is). Run with
+/// `--nocapture` to see the numbers; the limit is generous for unoptimised builds on a busy
+/// machine, the 100 ms goal is for release builds (see `docs/lsp.md`).
+#[test]
+fn an_edit_in_a_thousand_campaign_workspace_is_checked_quickly() {
+    let one = big_workspace(1_000);
+    let single = time_an_edit(&[("big.camp".to_string(), one.clone())]);
+
+    // The same declarations and campaigns, split at item boundaries into 20 files.
+    let items: Vec<String> = {
+        let mut v: Vec<String> = Vec::new();
+        for line in one.lines() {
+            let top = !line.starts_with([' ', '}']);
+            if top || v.is_empty() {
+                v.push(String::new());
+            }
+            if let Some(last) = v.last_mut() {
+                last.push_str(line);
+                last.push('\n');
+            }
+        }
+        v
+    };
+    let per = items.len().div_ceil(20);
+    let files: Vec<(String, String)> = items
+        .chunks(per)
+        .enumerate()
+        .map(|(i, c)| (format!("part{i}.camp"), c.concat()))
+        .collect();
+    let split = time_an_edit(&files);
+    eprintln!("edit to diagnostics, 1,000 campaigns: one file {single:?}, 20 files {split:?}");
+    assert!(split < Duration::from_secs(5), "{split:?}");
+    assert!(single < Duration::from_secs(20), "{single:?}");
+}
+
+#[test]
+fn diagnostics_follow_changes_in_other_files() {
+    let (mut server, assets, main) = server();
+    server.publish();
+    // Renaming the list in one file breaks the other; renaming it back clears it.
+    let renamed = ASSETS.replace("\"Newsletter\"", "\"News\"");
+    server.notification(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": assets, "version": 2}, "contentChanges": [{"text": renamed}]}),
+    );
+    let published = server.publish();
+    let main_diags = published
+        .iter()
+        .find(|p| p.uri == main)
+        .expect("main.camp republished");
+    assert!(!main_diags.diagnostics.is_empty());
+    let d = &main_diags.diagnostics[0];
+    assert_eq!(
+        d.code,
+        Some(lsp_types::NumberOrString::String(
+            "camp::name::unknown".into()
+        ))
+    );
+    assert!(d.message.contains("help:"), "{}", d.message);
+    server.notification(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": assets, "version": 3}, "contentChanges": [{"text": ASSETS}]}),
+    );
+    let published = server.publish();
+    let main_diags = published
+        .iter()
+        .find(|p| p.uri == main)
+        .expect("main.camp cleared");
+    assert!(main_diags.diagnostics.is_empty());
+}
+
+#[test]
+fn duplicates_point_at_the_other_declaration() {
+    let (mut server, assets, main) = server();
+    let text = format!("{MAIN}\nlist \"Newsletter\"\n");
+    server.notification(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    let published = server.publish();
+    let p = published.iter().find(|p| p.uri == main).expect("main.camp");
+    let d = &p.diagnostics[0];
+    let related = d.related_information.as_ref().expect("related information");
+    assert_eq!(related[0].location.uri, assets);
+}
+
+#[test]
+fn names_stay_available_while_a_file_does_not_parse() {
+    let (mut server, _, main) = server();
+    let text = MAIN.replace("    \n", "    execute campaign \n");
+    server.notification(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    let published = server.publish();
+    assert!(published.iter().any(|p| p
+        .diagnostics
+        .iter()
+        .any(|d| d.code == Some(lsp_types::NumberOrString::String("camp::syntax".into())))));
+    let got = labels(server.completion(&main, Position::new(8, 21)));
+    let names: Vec<&str> = got.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(names, ["Greet", "Monthly"]);
+}
+
+#[test]
+fn formatting_returns_one_edit() {
+    let (mut server, _, main) = server();
+    let edits = server.format(&main).expect("edits");
+    assert_eq!(edits.len(), 1);
+    assert!(edits[0]
+        .new_text
+        .contains("  smart list {\n    filter member of list"));
 }

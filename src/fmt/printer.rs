@@ -284,10 +284,9 @@ impl<'a> Printer<'a> {
     fn keyword_start(&self, pos: usize) -> usize {
         let before = &self.src[..pos.min(self.src.len())];
         let trimmed = before.trim_end();
-        let word = trimmed
+        trimmed
             .rfind(|c: char| c.is_whitespace() || c == '}' || c == '{' || c == '"' || c == ',')
-            .map_or(0, |i| i + 1);
-        word
+            .map_or(0, |i| i + 1)
     }
 
     fn email(&mut self, e: &EmailDecl) {

@@ -37,11 +37,51 @@ impl Strings<'_> {
 /// `{{...}}`, which are kept as they are.
 pub fn name(n: &Name) -> String {
     let mut out = String::from("\"");
-    for c in n.text.chars() {
-        escape_plain_char(&mut out, c);
+    let text = n.text.as_str();
+    for (i, c) in text.char_indices() {
+        let rest = &text[i..];
+        if c == '{' && rest[1..].starts_with('{') && !starts_with_token(rest) {
+            out.push_str("\\u{7B}");
+        } else {
+            escape_plain_char(&mut out, c);
+        }
     }
     out.push('"');
     out
+}
+
+/// Whether `s` starts with a `{{ns.name[:raw][:default=...]}}` token as the grammar reads it.
+fn starts_with_token(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("{{") else {
+        return false;
+    };
+    let word = |s: &str, first_digit: bool| -> usize {
+        s.char_indices()
+            .take_while(|&(i, c)| {
+                c.is_ascii_lowercase() || c == '_' || (c.is_ascii_digit() && (i > 0 || first_digit))
+            })
+            .count()
+    };
+    let ns = word(rest, false);
+    if ns == 0 || rest[..ns].starts_with('_') {
+        return false;
+    }
+    let Some(rest) = rest[ns..].strip_prefix('.') else {
+        return false;
+    };
+    let name = word(rest, false);
+    if name == 0 {
+        return false;
+    }
+    let mut rest = &rest[name..];
+    if let Some(r) = rest.strip_prefix(":raw") {
+        rest = r;
+    }
+    if let Some(r) = rest.strip_prefix(":default=") {
+        let end = r.find(['}', '"', '\n']).unwrap_or(r.len());
+        rest = &r[end..];
+    }
+    rest.starts_with("}}")
 }
 
 fn escape_plain_char(out: &mut String, c: char) {

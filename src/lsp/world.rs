@@ -36,7 +36,7 @@ pub struct World {
     pub root: Option<PathBuf>,
     /// Files by [`FileId`] (ids never change).
     pub files: Vec<FileEntry>,
-    /// Each file's AST (empty when it did not parse), indexed like `files`.
+    /// Each file's AST (the last one that parsed), indexed like `files`.
     pub scripts: Vec<Script>,
     by_uri: HashMap<Url, usize>,
     /// The diagnostics of the last analysis, by file.
@@ -109,22 +109,20 @@ impl World {
             }
         };
         let id = FileId(i as u32);
-        let (script, syntax) = match crate::syntax::parse_file(id, &text) {
-            Ok(s) => (s, Vec::new()),
-            Err(d) => (
-                Script {
-                    file: id,
-                    items: Vec::new(),
-                },
-                d,
-            ),
+        // A file that does not parse keeps its last tree: the checker does not run while any
+        // file has syntax errors, and navigation and completion go on with the names it had.
+        let syntax = match crate::syntax::parse_file(id, &text) {
+            Ok(s) => {
+                self.scripts[i] = s;
+                Vec::new()
+            }
+            Err(d) => d,
         };
         let f = &mut self.files[i];
         f.lines = LineIndex::new(&text);
         f.text = text;
         f.syntax = syntax;
         f.removed = false;
-        self.scripts[i] = script;
         self.index = None;
         self.dirty = true;
         id
@@ -148,6 +146,7 @@ impl World {
             }
             None => {
                 self.set_text(uri.clone(), String::new());
+                self.scripts[i].items.clear();
                 self.files[i].removed = true;
             }
         }
