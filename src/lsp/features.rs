@@ -157,7 +157,6 @@ enum Want {
 /// Phrases that a quoted name follows, longest first where one ends another.
 const PHRASES: &[(&str, NameKind)] = &[
     ("member of smart list", NameKind::SmartList),
-    ("smart list", NameKind::SmartList),
     ("send email", NameKind::Email),
     ("send alert", NameKind::Email),
     ("was sent email", NameKind::Email),
@@ -316,11 +315,7 @@ pub fn completion(
 
 /// The outline of one file: campaigns and declarations.
 #[allow(deprecated)]
-pub fn symbols(
-    script: &Script,
-    range: impl Fn(Span) -> Range,
-    source: impl Fn(Span) -> String,
-) -> Vec<DocumentSymbol> {
+pub fn symbols(script: &Script, range: impl Fn(Span) -> Range) -> Vec<DocumentSymbol> {
     let sym =
         |name: String, detail: &str, kind: SymbolKind, whole: Span, sel: Span| DocumentSymbol {
             name,
@@ -412,7 +407,6 @@ pub fn symbols(
                 );
                 let kind =
                     crate::check::infer_kind(c.declared_kind.as_ref().map(|k| k.node), has_trigger);
-                let _ = &source;
                 sym(
                     c.name.text.clone(),
                     &format!("{} campaign", kind.as_str()),

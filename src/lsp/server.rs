@@ -252,7 +252,7 @@ impl Server {
     /// Where the name under the cursor is declared.
     pub fn definition(&mut self, uri: &Url, pos: Position) -> Option<GotoDefinitionResponse> {
         let (file, offset) = self.offset(uri, pos)?;
-        let index = self.world.index().clone();
+        let index = self.world.index();
         let occ = index.at(file, offset)?;
         let locs: Vec<Location> = index
             .declarations(occ.kind, &occ.name)
@@ -264,7 +264,7 @@ impl Server {
     /// Every place the name under the cursor is written.
     pub fn references(&mut self, uri: &Url, pos: Position, decl: bool) -> Option<Vec<Location>> {
         let (file, offset) = self.offset(uri, pos)?;
-        let index = self.world.index().clone();
+        let index = self.world.index();
         let occ = index.at(file, offset)?;
         let mut refs: Vec<_> = index
             .references(occ.kind, &occ.name)
@@ -278,7 +278,7 @@ impl Server {
     /// The declaration of the name under the cursor.
     pub fn hover(&mut self, uri: &Url, pos: Position) -> Option<lsp_types::Hover> {
         let (file, offset) = self.offset(uri, pos)?;
-        let index = self.world.index().clone();
+        let index = self.world.index();
         let occ = index.at(file, offset)?;
         let mut h = features::hover(&self.world, &index, occ)?;
         h.range = self.location(occ.span).map(|l| l.range);
@@ -288,7 +288,7 @@ impl Server {
     /// Keywords, or the declared names that fit where the cursor is.
     pub fn completion(&mut self, uri: &Url, pos: Position) -> Option<CompletionResponse> {
         let (file, offset) = self.offset(uri, pos)?;
-        let index = self.world.index().clone();
+        let index = self.world.index();
         let f = self.world.entry(file)?;
         let items =
             features::completion(&index, &f.text, offset, |a, b| f.lines.range(&f.text, a, b));
@@ -300,16 +300,11 @@ impl Server {
         let id = self.world.file(uri)?;
         let f = self.world.entry(id)?;
         let script = self.world.scripts.get(id.0 as usize)?;
-        let syms = features::symbols(
-            script,
-            |s| f.lines.range(&f.text, s.start as usize, s.end as usize),
-            |s| {
-                f.text
-                    .get(s.start as usize..s.end as usize)
-                    .unwrap_or("")
-                    .to_string()
-            },
-        );
+        let syms = features::symbols(script, |s| {
+            let (start, end) = (s.start as usize, s.end as usize);
+            f.lines
+                .range(&f.text, start, token_end(&f.text, start, end))
+        });
         Some(DocumentSymbolResponse::Nested(syms))
     }
 
@@ -334,10 +329,9 @@ impl Server {
 pub fn to_lsp(world: &World, d: &Diagnostic) -> LspDiagnostic {
     let range_of = |s: Span| -> Option<(Url, Range)> {
         let f = world.entry(s.file)?;
-        Some((
-            f.uri.clone(),
-            f.lines.range(&f.text, s.start as usize, s.end as usize),
-        ))
+        let start = s.start as usize;
+        let end = token_end(&f.text, start, s.end as usize);
+        Some((f.uri.clone(), f.lines.range(&f.text, start, end)))
     };
     let range = range_of(d.primary.span).map_or_else(Range::default, |(_, r)| r);
     let mut message = d.message.clone();
@@ -374,5 +368,36 @@ pub fn to_lsp(world: &World, d: &Diagnostic) -> LspDiagnostic {
         message,
         related_information: (!related.is_empty()).then_some(related),
         ..LspDiagnostic::default()
+    }
+}
+
+/// The end of `start..end` without the whitespace and comments a span may have taken in after
+/// its last token (so that an underline stops at the code).
+fn token_end(text: &str, start: usize, end: usize) -> usize {
+    let Some(inside) = text.get(start..end.min(text.len())) else {
+        return end;
+    };
+    let mut keep = inside.len();
+    let comments = crate::fmt::comments::collect(inside);
+    loop {
+        let trimmed = inside[..keep].trim_end().len();
+        match comments.iter().find(|c| c.end == trimmed) {
+            Some(c) if c.start < keep => keep = c.start,
+            _ => return start + trimmed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_end;
+
+    #[test]
+    fn underlines_stop_before_trailing_comments() {
+        let text = "trigger fills out form \"X\"   # note\n  # more\n  filter";
+        let end = text.find("filter").unwrap_or(0);
+        assert_eq!(token_end(text, 0, end), text.find("   #").unwrap_or(0));
+        assert_eq!(token_end(text, 0, 7), 7);
+        assert_eq!(token_end(text, 3, 3), 3);
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use lsp_types::Url;
 
@@ -41,7 +42,7 @@ pub struct World {
     by_uri: HashMap<Url, usize>,
     /// The diagnostics of the last analysis, by file.
     pub diagnostics: Vec<Vec<Diagnostic>>,
-    index: Option<NameIndex>,
+    index: Option<Arc<NameIndex>>,
     /// Changed since the last analysis.
     pub dirty: bool,
 }
@@ -175,9 +176,11 @@ impl World {
     }
 
     /// The name index, built on first use after a change.
-    pub fn index(&mut self) -> &NameIndex {
+    pub fn index(&mut self) -> Arc<NameIndex> {
         let scripts = &self.scripts;
-        self.index.get_or_insert_with(|| NameIndex::build(scripts))
+        self.index
+            .get_or_insert_with(|| Arc::new(NameIndex::build(scripts)))
+            .clone()
     }
 }
 
