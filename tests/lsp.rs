@@ -398,8 +398,17 @@ fn time_an_edit(files: &[(String, String)]) -> Duration {
         "textDocument/didChange",
         json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]}),
     );
+    let parsed = started.elapsed();
     let published = server.publish();
     let elapsed = started.elapsed();
+    let check = Instant::now();
+    let _ = camp::check::check(&server.world.scripts);
+    eprintln!(
+        "{} files: parse {parsed:?}, check and publish {:?} (check alone {:?})",
+        files.len(),
+        elapsed - parsed,
+        check.elapsed()
+    );
     let diags: Vec<_> = published.iter().flat_map(|p| &p.diagnostics).collect();
     assert_eq!(diags.len(), 1, "{diags:?}");
     elapsed
@@ -518,4 +527,51 @@ fn formatting_returns_one_edit() {
     assert!(edits[0]
         .new_text
         .contains("  smart list {\n    filter member of list"));
+}
+
+/// Re-parsing only the edited items gives exactly the tree a full parse gives (spans included),
+/// for many small edits all over the examples.
+#[test]
+fn incremental_parse_agrees_with_a_full_parse() {
+    use camp::syntax::span::FileId;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut checked = 0;
+    for name in ["onboarding.camp"] {
+        let old = std::fs::read_to_string(dir.join(name)).expect("example");
+        let file = FileId(3);
+        let base = camp::syntax::parse_file(file, &old).expect("example parses");
+        let edits: [(&str, usize); 6] = [
+            ("x", 0),
+            ("", 1),
+            ("\n", 0),
+            ("# c", 0),
+            ("\"", 0),
+            ("list \"New\"\n", 0),
+        ];
+        let mut pos = 0;
+        while pos < old.len() {
+            for (insert, delete) in edits {
+                if !old.is_char_boundary(pos)
+                    || !old.is_char_boundary((pos + delete).min(old.len()))
+                {
+                    continue;
+                }
+                let mut new = old.clone();
+                new.replace_range(pos..(pos + delete).min(old.len()), insert);
+                let mut items = base.items.clone();
+                let inc = camp::lsp::incremental::reparse(file, &old, &mut items, &new);
+                if inc.is_some() {
+                    let full = camp::syntax::parse_file(file, &new)
+                        .unwrap_or_else(|_| panic!("{name} at {pos}: {insert:?} does not parse"));
+                    assert!(
+                        full.items == items,
+                        "{name} at {pos}: insert {insert:?}, delete {delete}"
+                    );
+                    checked += 1;
+                }
+            }
+            pos += 41;
+        }
+    }
+    assert!(checked > 200, "{checked}");
 }

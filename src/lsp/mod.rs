@@ -7,6 +7,7 @@
 //! ([`index`]).
 
 pub mod features;
+pub mod incremental;
 pub mod index;
 pub mod position;
 pub mod server;

@@ -112,6 +112,20 @@ impl World {
         let id = FileId(i as u32);
         // A file that does not parse keeps its last tree: the checker does not run while any
         // file has syntax errors, and navigation and completion go on with the names it had.
+        let f = &self.files[i];
+        if f.syntax.is_empty() && !f.removed && !f.text.is_empty() {
+            let mut items = std::mem::take(&mut self.scripts[i].items);
+            let done = super::incremental::reparse(id, &f.text, &mut items, &text).is_some();
+            self.scripts[i].items = items;
+            if done {
+                let f = &mut self.files[i];
+                f.lines = LineIndex::new(&text);
+                f.text = text;
+                self.index = None;
+                self.dirty = true;
+                return id;
+            }
+        }
         let syntax = match crate::syntax::parse_file(id, &text) {
             Ok(s) => {
                 self.scripts[i] = s;
