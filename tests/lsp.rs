@@ -19,6 +19,15 @@ struct Session {
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     next_id: i64,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // The child has exited or is about to (its input closes with this value).
+        let _ = self.child.try_wait();
+        self.done.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Session {
@@ -30,6 +39,16 @@ impl Session {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start camp lsp");
+        // A server that stops answering must not hang the test run.
+        let pid = child.id().to_string();
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let watched = done.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(120));
+            if !watched.load(std::sync::atomic::Ordering::SeqCst) {
+                let _ = Command::new("kill").arg(&pid).status();
+            }
+        });
         let stdin = child.stdin.take().expect("stdin");
         let stdout = BufReader::new(child.stdout.take().expect("stdout"));
         Session {
@@ -37,6 +56,7 @@ impl Session {
             stdin,
             stdout,
             next_id: 1,
+            done,
         }
     }
 

@@ -260,7 +260,12 @@ pub fn completion(
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let before = &text[line_start..offset];
     let (start, want) = context(before);
-    let range = replace(line_start + start, offset);
+    // A closing quote the editor already inserted is replaced too.
+    let end = match want {
+        Want::Quoted(_) if text[offset..].starts_with('"') => offset + 1,
+        _ => offset,
+    };
+    let range = replace(line_start + start, end);
     let named = |kind: NameKind, quoted: bool| -> Vec<CompletionItem> {
         let mut names: Vec<String> = index.declared(kind).into_iter().map(String::from).collect();
         if kind == NameKind::Field {
