@@ -595,3 +595,49 @@ fn incremental_parse_agrees_with_a_full_parse() {
     }
     assert!(checked > 200, "{checked}");
 }
+
+#[test]
+fn files_changed_on_disk_join_and_leave_the_workspace() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let main = dir.path().join("main.camp");
+    std::fs::write(
+        &main,
+        "campaign \"C\" {\n  smart list { filter all people }\n  flow { add to list \"L\" }\n}\n",
+    )
+    .expect("write");
+    let root = Url::from_directory_path(dir.path()).expect("root");
+    let mut server = Server::new();
+    #[allow(deprecated)]
+    let params = InitializeParams {
+        root_uri: Some(root.clone()),
+        ..InitializeParams::default()
+    };
+    server.initialize(&params);
+    let first = server.publish();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(!first[0].diagnostics.is_empty());
+
+    let lists = dir.path().join("lists.camp");
+    std::fs::write(&lists, "list \"L\"\n").expect("write");
+    let uri = Url::from_file_path(&lists).expect("uri");
+    server.notification(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 1}]}),
+    );
+    let published = server.publish();
+    assert!(
+        published.iter().all(|p| p.diagnostics.is_empty()),
+        "{published:?}"
+    );
+
+    std::fs::remove_file(&lists).expect("remove");
+    server.notification(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 3}]}),
+    );
+    let published = server.publish();
+    assert!(
+        published.iter().any(|p| !p.diagnostics.is_empty()),
+        "{published:?}"
+    );
+}

@@ -11,7 +11,10 @@ function activate(context) {
     "camp",
     "camp",
     { run: server, debug: server },
-    { documentSelector: [{ scheme: "file", language: "camp" }, { scheme: "untitled", language: "camp" }] }
+    {
+      documentSelector: [{ scheme: "file", language: "camp" }, { scheme: "untitled", language: "camp" }],
+      synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher("**/*.camp") },
+    }
   );
   context.subscriptions.push(client);
   return client.start();

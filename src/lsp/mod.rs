@@ -37,6 +37,7 @@ pub fn serve(connection: &Connection) -> Result<(), Error> {
     let mut server = Server::new();
     let result = server.initialize(&params);
     connection.initialize_finish(id, serde_json::to_value(result)?)?;
+    watch_files(connection, &params)?;
     publish(connection, &mut server)?;
 
     while let Ok(msg) = connection.receiver.recv() {
@@ -74,5 +75,40 @@ fn publish(connection: &Connection, server: &mut Server) -> Result<(), Error> {
         let n = Notification::new(PublishDiagnostics::METHOD.to_string(), p);
         connection.sender.send(Message::Notification(n))?;
     }
+    Ok(())
+}
+
+/// Asks the client to report `.camp` files created, changed or deleted on disk, when it can.
+fn watch_files(connection: &Connection, params: &lsp_types::InitializeParams) -> Result<(), Error> {
+    use lsp_types::request::{RegisterCapability, Request as _};
+    let dynamic = params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files.as_ref())
+        .and_then(|d| d.dynamic_registration)
+        .unwrap_or(false);
+    if !dynamic {
+        return Ok(());
+    }
+    let options = lsp_types::DidChangeWatchedFilesRegistrationOptions {
+        watchers: vec![lsp_types::FileSystemWatcher {
+            glob_pattern: lsp_types::GlobPattern::String("**/*.camp".into()),
+            kind: None,
+        }],
+    };
+    let params = lsp_types::RegistrationParams {
+        registrations: vec![lsp_types::Registration {
+            id: "camp-watch".into(),
+            method: "workspace/didChangeWatchedFiles".into(),
+            register_options: Some(serde_json::to_value(options)?),
+        }],
+    };
+    let req = lsp_server::Request::new(
+        lsp_server::RequestId::from("camp-watch".to_string()),
+        RegisterCapability::METHOD.to_string(),
+        params,
+    );
+    connection.sender.send(Message::Request(req))?;
     Ok(())
 }

@@ -8,12 +8,13 @@ use lsp_types::request::{self, Request as _};
 use lsp_types::{
     CompletionOptions, CompletionParams, CompletionResponse, Diagnostic as LspDiagnostic,
     DiagnosticRelatedInformation, DiagnosticSeverity, DidChangeTextDocumentParams,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
-    DocumentFormattingParams, DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams,
-    GotoDefinitionResponse, HoverParams, HoverProviderCapability, InitializeParams,
-    InitializeResult, Location, NumberOrString, OneOf, Position, PublishDiagnosticsParams, Range,
-    ReferenceParams, SaveOptions, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, TextEdit, Url,
+    DidChangeWatchedFilesParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    DidSaveTextDocumentParams, DocumentFormattingParams, DocumentSymbolParams,
+    DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse, HoverParams,
+    HoverProviderCapability, InitializeParams, InitializeResult, Location, NumberOrString, OneOf,
+    Position, PublishDiagnosticsParams, Range, ReferenceParams, SaveOptions, ServerCapabilities,
+    ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, TextEdit, Url,
 };
 use serde_json::Value;
 
@@ -144,6 +145,16 @@ impl Server {
                 };
                 self.world.set_open(&p.text_document.uri, false);
                 self.touched.push(p.text_document.uri);
+                true
+            }
+            notification::DidChangeWatchedFiles::METHOD => {
+                let Ok(p) = serde_json::from_value::<DidChangeWatchedFilesParams>(params) else {
+                    return false;
+                };
+                for change in p.changes {
+                    self.world.file_changed_on_disk(&change.uri);
+                    self.touched.push(change.uri);
+                }
                 true
             }
             _ => false,

@@ -167,6 +167,33 @@ impl World {
         }
     }
 
+    /// A `.camp` file was created, changed or deleted outside the editor: its buffer, when
+    /// open, still wins.
+    pub fn file_changed_on_disk(&mut self, uri: &Url) {
+        if !uri.path().ends_with(".camp") {
+            return;
+        }
+        if let Some(&i) = self.by_uri.get(uri) {
+            if self.files[i].open {
+                return;
+            }
+        }
+        let on_disk = uri.to_file_path().ok().and_then(|p| std::fs::read(p).ok());
+        match on_disk {
+            Some(bytes) => {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                self.set_text(uri.clone(), text);
+            }
+            None => {
+                if let Some(&i) = self.by_uri.get(uri) {
+                    self.set_text(uri.clone(), String::new());
+                    self.scripts[i].items.clear();
+                    self.files[i].removed = true;
+                }
+            }
+        }
+    }
+
     /// Checks the workspace as `camp check` does: syntax problems if any file has some,
     /// otherwise the checker's.
     pub fn analyze(&mut self) {
