@@ -6,6 +6,8 @@ pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod engine;
+pub mod fmt;
+pub mod lsp;
 pub mod query;
 pub mod repl;
 pub mod report;

@@ -2,7 +2,9 @@
 
 mod check;
 mod common;
+mod fmt;
 mod log;
+mod lsp;
 mod people;
 mod repl;
 mod run;
@@ -42,6 +44,10 @@ enum Command {
     Schedule(schedule::ScheduleArgs),
     /// Explore scripts and a store interactively.
     Repl(repl::ReplArgs),
+    /// Rewrite scripts in the canonical layout (`--check` only lists the files that would change).
+    Fmt(fmt::FmtArgs),
+    /// Run the language server on standard input and output.
+    Lsp(lsp::LspArgs),
 }
 
 /// Output format of listings.
@@ -108,5 +114,7 @@ pub fn main() -> i32 {
         Command::Outbox(args) => log::run_outbox(&args),
         Command::Schedule(args) => schedule::run(&args),
         Command::Repl(args) => repl::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
     }
 }

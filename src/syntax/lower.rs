@@ -31,7 +31,8 @@ impl Lowerer {
     }
 
     /// The pair's span, without the whitespace and comments pest skipped after its last
-    /// token (a rule ending in optional parts keeps them).
+    /// token (a rule ending in optional parts keeps them): it ends where the last nested pair
+    /// that does not itself end in skipped text ends.
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
         let mut end = s.end();
@@ -40,6 +41,7 @@ impl Lowerer {
                 .clone()
                 .into_inner()
                 .flatten()
+                .filter(|c| !c.as_str().ends_with(|ch: char| ch.is_whitespace()))
                 .map(|c| c.as_span().end())
                 .max()
                 .unwrap_or_else(|| s.start() + s.as_str().trim_end().len());
