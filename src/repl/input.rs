@@ -104,9 +104,11 @@ pub fn classify(text: &str) -> Kind {
     readings.sort_by_key(|(pos, pref, _)| (*pos, *pref));
     let (pos, _, diagnostics) = readings.pop().unwrap_or_default();
     // A string left open is reported at its opening quote, but more lines may still close it.
-    let open_string = diagnostics
-        .iter()
-        .any(|d| d.primary.message.starts_with("the file ends before the closing"));
+    let open_string = diagnostics.iter().any(|d| {
+        d.primary
+            .message
+            .starts_with("the file ends before the closing")
+    });
     let at_end = pos >= text.trim_end().len() || open_string;
     Kind::Error {
         diagnostics,
