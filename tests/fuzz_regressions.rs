@@ -7,8 +7,11 @@ mod harness;
 
 use std::path::Path;
 
+/// What a target does with one input.
+type Target = fn(&[u8]);
+
 /// Each target's name and what it does with an input.
-const TARGETS: [(&str, fn(&[u8])); 6] = [
+const TARGETS: [(&str, Target); 6] = [
     ("parse", harness::parse),
     ("check", harness::check),
     ("template", harness::template),
