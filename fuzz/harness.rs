@@ -27,7 +27,7 @@ schema person {
   employees: number
   birthday: date
   renewal_at: datetime
-  vip: boolean
+  vip: bool
 }
 list "Engaged"
 list "Cold"

@@ -62,3 +62,13 @@ fn every_folder_names_a_target() {
         }
     }
 }
+
+#[test]
+fn the_fixed_prelude_and_program_check() {
+    // Targets built on a prelude that does not check would only ever fuzz its error path.
+    harness::events(b"");
+    harness::csv(b"email\n");
+    let mut ws = camp::workspace::Workspace::new();
+    ws.add_text("prelude.camp", harness::PRELUDE.to_string());
+    assert!(camp::check::check_workspace(&ws).program.is_some());
+}
