@@ -5,7 +5,7 @@ use std::fmt::Write;
 use camp::check::check;
 use camp::syntax::parse_file;
 use camp::syntax::span::FileId;
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 /// A workspace with `n` campaigns: a third batch, a third trigger, a third executable.
 pub fn workspace(n: usize) -> String {
@@ -58,6 +58,7 @@ fn bench(c: &mut Criterion) {
     let text = workspace(1_000);
     let mut g = c.benchmark_group("check");
     g.sample_size(10);
+    g.throughput(Throughput::Bytes(text.len() as u64));
     g.bench_function("parse_and_check_1000_campaigns", |b| {
         b.iter(|| {
             let script = parse_file(FileId(0), &text).expect("the generated workspace parses");
