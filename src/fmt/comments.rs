@@ -15,47 +15,18 @@ pub struct Comment {
 /// Every comment of `text`, in order. A `#` inside a string (plain or triple-quoted) is text,
 /// not a comment.
 pub fn collect(text: &str) -> Vec<Comment> {
-    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                let start = i;
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                let raw = &text[start..i];
-                let trimmed = raw.trim_end();
-                out.push(Comment {
-                    start,
-                    end: start + trimmed.len(),
-                    text: trimmed.to_string(),
-                });
-                continue;
-            }
-            b'"' => {
-                let triple = bytes[i..].starts_with(b"\"\"\"");
-                i += if triple { 3 } else { 1 };
-                while i < bytes.len() {
-                    if bytes[i] == b'\\' {
-                        i += 2;
-                        continue;
-                    }
-                    if triple && bytes[i..].starts_with(b"\"\"\"") {
-                        i += 2;
-                        break;
-                    }
-                    if !triple && (bytes[i] == b'"' || bytes[i] == b'\n') {
-                        break;
-                    }
-                    i += 1;
-                }
-            }
-            _ => {}
+    crate::syntax::scan::scan(text, |piece| {
+        if let crate::syntax::scan::Piece::Comment(start, end) = piece {
+            let trimmed = text.get(start..end).unwrap_or("").trim_end();
+            out.push(Comment {
+                start,
+                end: start + trimmed.len(),
+                text: trimmed.to_string(),
+            });
         }
-        i += 1;
-    }
+        true
+    });
     out
 }
 

@@ -8,6 +8,7 @@ mod error;
 pub mod keywords;
 mod lower;
 pub mod parser;
+pub mod scan;
 pub mod span;
 
 use pest::Parser;
@@ -131,50 +132,30 @@ fn nonempty(mut diags: Vec<Diagnostic>, file: FileId, text: &str) -> Vec<Diagnos
 /// Reports nesting of braces and parentheses deeper than [`MAX_NESTING`], outside strings and
 /// comments, so that no later recursive pass can exhaust the stack.
 fn check_nesting(file: FileId, text: &str) -> Result<(), Vec<Diagnostic>> {
-    let bytes = text.as_bytes();
     let mut depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'"' => {
-                let triple = bytes[i..].starts_with(b"\"\"\"");
-                i += if triple { 3 } else { 1 };
-                while i < bytes.len() {
-                    if bytes[i] == b'\\' {
-                        i += 2;
-                        continue;
-                    }
-                    if triple && bytes[i..].starts_with(b"\"\"\"") {
-                        i += 2;
-                        break;
-                    }
-                    if !triple && (bytes[i] == b'"' || bytes[i] == b'\n') {
-                        break;
-                    }
-                    i += 1;
-                }
-            }
-            b'{' | b'(' => {
+    let mut too_deep = None;
+    scan::scan(text, |piece| {
+        match piece {
+            scan::Piece::Code(_, b'}' | b')') => depth = depth.saturating_sub(1),
+            scan::Piece::Code(i, b'{' | b'(') => {
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Err(vec![Diagnostic::error(
-                        "camp::syntax",
-                        Span::new(file, i, i + 1),
-                        format!("blocks and parentheses nest more than {MAX_NESTING} deep here"),
-                    )
-                    .with_label("too deep")
-                    .with_help("split the logic into smaller campaigns or smart lists")]);
+                    too_deep = Some(i);
+                    return false;
                 }
             }
-            b'}' | b')' => depth = depth.saturating_sub(1),
             _ => {}
         }
-        i += 1;
+        true
+    });
+    match too_deep {
+        None => Ok(()),
+        Some(i) => Err(vec![Diagnostic::error(
+            "camp::syntax",
+            Span::new(file, i, i + 1),
+            format!("blocks and parentheses nest more than {MAX_NESTING} deep here"),
+        )
+        .with_label("too deep")
+        .with_help("split the logic into smaller campaigns or smart lists")]),
     }
-    Ok(())
 }
