@@ -80,6 +80,7 @@ pub fn run_log(args: &LogArgs) -> i32 {
             .log(&LogQuery {
                 person,
                 campaign: args.campaign.clone(),
+                ..LogQuery::default()
             })
             .map_err(fail)?;
         let mut out = std::io::stdout().lock();

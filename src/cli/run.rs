@@ -144,11 +144,7 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
         );
         return Err(EXIT_FAILURE);
     }
-    let first_new = engine
-        .store()
-        .log(&LogQuery::default())
-        .map(|l| l.last().map(|a| a.id).unwrap_or(0))
-        .map_err(db_err)?;
+    let first_new = engine.store().last_activity_id().map_err(db_err)?;
 
     if let (Some(bytes), Some(path)) = (&people, &args.people) {
         let name = path.display().to_string();
@@ -188,15 +184,30 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
     if args.quiet {
         return Ok(());
     }
-    let log = store.log(&LogQuery::default()).map_err(db_err)?;
-    let new: Vec<_> = log.into_iter().filter(|a| a.id > first_new).collect();
-    let rows: Vec<Vec<String>> = new.iter().map(crate::report::activity_row).collect();
+    // The activities of this run, at most SHOWN of them (`camp log` has them all).
+    const SHOWN: u32 = 1000;
+    let new = store
+        .log(&LogQuery {
+            after: Some(first_new),
+            limit: Some(SHOWN + 1),
+            ..LogQuery::default()
+        })
+        .map_err(db_err)?;
+    let total = store.last_activity_id().map_err(db_err)? - first_new;
+    let rows: Vec<Vec<String>> = new
+        .iter()
+        .take(SHOWN as usize)
+        .map(crate::report::activity_row)
+        .collect();
     let mut out = std::io::stdout().lock();
     let _ = print_table(&mut out, crate::report::LOG_HEADER, &rows);
+    if total > i64::from(SHOWN) {
+        let _ = writeln!(out, "… and {} more (camp log)", total - i64::from(SHOWN));
+    }
     let _ = out.flush();
     eprintln!(
         "{} activities; clock at {}; {} batch runs, {} wakes, {} inputs",
-        new.len(),
+        total,
         crate::engine::value::rfc3339(until),
         summary.batch_runs,
         summary.wakes,

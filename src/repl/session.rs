@@ -10,7 +10,7 @@ use crate::diagnostic::{Diagnostic, SourceMap};
 use crate::engine::run::Engine;
 use crate::engine::value::rfc3339;
 use crate::store::sqlite::SqliteStore;
-use crate::store::{Activity, LogQuery, Store, StoreError};
+use crate::store::{Activity, Store, StoreError};
 use crate::syntax::span::FileId;
 use crate::workspace::Workspace;
 
@@ -304,17 +304,12 @@ impl Session {
     // Running
     // -----------------------------------------------------------------------------------------
 
-    /// The id of the last activity logged (the whole log is read once per session; later
-    /// activities are found by id, so a long log costs nothing per input).
+    /// The id of the last activity logged (later activities are found by id, so a long log
+    /// costs nothing per input).
     fn last_activity(&mut self) -> Result<i64, StoreError> {
         let last = match self.last_seen {
             Some(id) => id,
-            None => self
-                .store
-                .log(&LogQuery::default())?
-                .last()
-                .map(|a| a.id)
-                .unwrap_or(0),
+            None => self.store.last_activity_id()?,
         };
         self.last_seen = Some(last);
         Ok(last)

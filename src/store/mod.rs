@@ -243,6 +243,10 @@ pub struct LogQuery {
     pub person: Option<PersonId>,
     /// Only this campaign's activities.
     pub campaign: Option<String>,
+    /// Only activities with a larger id.
+    pub after: Option<i64>,
+    /// At most this many (the first ones in log order).
+    pub limit: Option<u32>,
 }
 
 /// The operations the engine needs from a data store.
@@ -335,6 +339,8 @@ pub trait Store {
     ) -> Result<Vec<Activity>>;
     /// The log, filtered.
     fn log(&self, query: &LogQuery) -> Result<Vec<Activity>>;
+    /// The id of the last activity logged (0 when the log is empty).
+    fn last_activity_id(&self) -> Result<i64>;
 
     /// Writes an outbox row; false when its key is already there.
     fn outbox_insert(&mut self, row: &OutboxRow) -> Result<bool>;

@@ -689,11 +689,24 @@ impl Store for SqliteStore {
     fn log(&self, q: &LogQuery) -> Result<Vec<Activity>> {
         let sql = format!(
             "SELECT {ACTIVITY_COLUMNS} FROM activities
-             WHERE (?1 IS NULL OR person = ?1) AND (?2 IS NULL OR campaign = ?2) ORDER BY id"
+             WHERE (?1 IS NULL OR person = ?1) AND (?2 IS NULL OR campaign = ?2) AND id > ?3
+             ORDER BY id LIMIT ?4"
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params![q.person, q.campaign], read_activity)?;
+        let limit = q.limit.map_or(-1, i64::from);
+        let rows = stmt.query_map(
+            params![q.person, q.campaign, q.after.unwrap_or(0), limit],
+            read_activity,
+        )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn last_activity_id(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM activities", [], |r| {
+                r.get(0)
+            })?)
     }
 
     fn outbox_insert(&mut self, o: &OutboxRow) -> Result<bool> {

@@ -81,7 +81,7 @@ impl Session {
         };
         match self.store.log(&LogQuery {
             person,
-            campaign: None,
+            ..LogQuery::default()
         }) {
             Ok(log) if log.is_empty() => "no activities\n".into(),
             Ok(log) => {
