@@ -11,7 +11,7 @@ use super::inputs::{
 use super::run::Engine;
 use super::value::{instant, rfc3339, same, to_json};
 use crate::check::ir::{ActivityType, FieldId, Program, Scalar};
-use crate::store::{InputRow, Person, Result, StoreError};
+use crate::store::{InputRow, Person, PersonId, Result, StoreError};
 
 /// Why inputs were rejected: a bad line (nothing applied), or the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +99,9 @@ impl Engine<'_> {
         let mut order: Vec<&(InputEvent, String)> = events.iter().collect();
         order.sort_by_key(|(e, _)| (e.at, e.line));
         let mut created: HashSet<String> = HashSet::new();
+        // People already found: a file names the same people again and again.
+        let mut known_ids: HashSet<PersonId> = HashSet::new();
+        let mut known_emails: HashSet<String> = HashSet::new();
         for (e, _) in &order {
             let at = e.at.timestamp();
             if at < clock {
@@ -115,7 +118,7 @@ impl Engine<'_> {
             }
             match &e.person {
                 PersonRef::Id(id) => {
-                    if self.store().person(*id)?.is_none() {
+                    if !known_ids.contains(id) && self.store().person(*id)?.is_none() {
                         return Err(InputError::new(
                             file,
                             e.line,
@@ -123,10 +126,16 @@ impl Engine<'_> {
                         )
                         .into());
                     }
+                    known_ids.insert(*id);
                 }
                 PersonRef::Email(email) => {
-                    let known = created.contains(&email.to_lowercase())
+                    let key = email.to_lowercase();
+                    let known = created.contains(&key)
+                        || known_emails.contains(&key)
                         || self.store().person_by_email(email)?.is_some();
+                    if known {
+                        known_emails.insert(key);
+                    }
                     if !known {
                         if matches!(e.kind, EventKind::FillsOutForm { .. }) {
                             created.insert(email.to_lowercase());

@@ -53,6 +53,16 @@ pub enum Next {
     Stop,
 }
 
+/// A succeeded activity some trigger listens to, waiting for dispatch with the campaign chain
+/// that produced it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Queued {
+    /// The activity as logged (with its id).
+    pub activity: Activity,
+    /// Campaign names from the origin of the cascade to the flow that logged it.
+    pub chain: Vec<String>,
+}
+
 /// Runs flows for one instant.
 pub struct Runner<'a> {
     /// The checked program.
@@ -63,6 +73,8 @@ pub struct Runner<'a> {
     pub index: &'a TriggerIndex,
     /// The instant.
     pub now: i64,
+    /// Activities to dispatch, in log order (the engine drains it before a unit of work ends).
+    pub queue: &'a mut std::collections::VecDeque<Queued>,
 }
 
 /// An activity about to be logged.
@@ -116,7 +128,7 @@ impl Runner<'_> {
     /// Appends an activity for `person` at depth `depth`; a succeeded activity that some
     /// trigger listens to is queued for dispatch with the chain that produced it.
     fn log(&mut self, person: &Person, depth: u32, chain: &[String], log: Log) -> Result<i64> {
-        let activity = Activity {
+        let mut activity = Activity {
             id: 0,
             at: self.now,
             person: person.id,
@@ -133,8 +145,11 @@ impl Runner<'_> {
         let id = self.store.append_activity(&activity)?;
         let listened = self.index.listens_to(log.kind, activity.primary.as_deref());
         if log.outcome == Outcome::Succeeded && listened {
-            let chain = serde_json::to_string(chain).unwrap_or_else(|_| "[]".into());
-            self.store.enqueue(id, &chain)?;
+            activity.id = id;
+            self.queue.push_back(Queued {
+                activity,
+                chain: chain.to_vec(),
+            });
         }
         Ok(id)
     }

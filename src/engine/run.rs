@@ -7,20 +7,28 @@
 //! dispatched activity) commits together with its effects, its activities, its outbox rows and
 //! the removal of what caused it, so a crash loses nothing and repeats nothing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use super::conditions::{activity_matches, Eval};
 use super::dispatch::TriggerIndex;
-use super::flow::{FlowContext, Runner, TriggerInfo};
+use super::flow::{FlowContext, Queued, Runner, TriggerInfo};
 use super::schedule::next_after;
 use super::value::instant;
 use crate::check::ir::{ActivityType, CampaignId, CampaignKind, Program};
 use crate::store::{Outcome, PersonId, Result, Store, StoreError};
 
-/// Units of work per transaction.
-const CHUNK: u32 = 512;
+/// Units of work per transaction (the environment variable `CAMP_COMMIT_EVERY` overrides it,
+/// for tests that need many commit points). Every commit writes each page it changed to the write-ahead
+/// log, and the activity indexes spread one chunk's writes over many pages, so large chunks
+/// cost far less per unit (a crash redoes at most one chunk).
+const CHUNK: u32 = 4096;
+
+/// Work is committed at least this often, so that what a run has done becomes durable (and
+/// visible to other readers) steadily.
+const COMMIT_INTERVAL: Duration = Duration::from_millis(200);
 
 /// A progress callback.
 type Progress<'a> = Box<dyn FnMut(&str) + 'a>;
@@ -46,8 +54,19 @@ pub struct Engine<'a> {
     /// Units of work in the open transaction.
     pending: u32,
     in_tx: bool,
+    /// When the open transaction began.
+    tx_started: Instant,
+    /// Units of work per transaction ([`CHUNK`], or `CAMP_COMMIT_EVERY`).
+    chunk: u32,
     /// Next scheduled instant per batch campaign (None: no more runs).
     next_runs: HashMap<CampaignId, Option<i64>>,
+    /// Activities logged in the open transaction and not dispatched yet. A unit of work
+    /// dispatches everything it queues before it ends, so within a run this never reaches the
+    /// store; what a commit finds here (activities of `run_flow_for` or an import) is written
+    /// to the store's queue for the next run.
+    queue: VecDeque<Queued>,
+    /// Whether the store's queue may hold activities (older than anything in `queue`).
+    stored_queue: bool,
     /// Progress callback: called with a short description as work proceeds.
     progress: Option<Progress<'a>>,
 }
@@ -62,7 +81,15 @@ impl<'a> Engine<'a> {
             index: TriggerIndex::new(program),
             pending: 0,
             in_tx: false,
+            tx_started: Instant::now(),
+            chunk: std::env::var("CAMP_COMMIT_EVERY")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(CHUNK),
             next_runs: HashMap::new(),
+            queue: VecDeque::new(),
+            stored_queue: true,
             progress: None,
         })
     }
@@ -98,27 +125,55 @@ impl<'a> Engine<'a> {
             self.store.begin()?;
             self.in_tx = true;
             self.pending = 0;
+            self.tx_started = Instant::now();
         }
         Ok(())
     }
 
-    /// Ends a unit of work; commits every [`CHUNK`] units.
+    /// Ends a unit of work; commits every [`CHUNK`] units or [`COMMIT_INTERVAL`].
     fn unit_done(&mut self) -> Result<()> {
         self.pending += 1;
-        if self.pending >= CHUNK {
+        if self.chunk_full() {
             self.flush()?;
         }
         Ok(())
     }
 
-    /// Commits the open transaction.
+    /// Whether the open transaction has done enough to commit.
+    fn chunk_full(&self) -> bool {
+        self.pending >= self.chunk || self.tx_started.elapsed() >= COMMIT_INTERVAL
+    }
+
+    /// Commits the open transaction, first storing the activities still waiting for dispatch.
     pub fn flush(&mut self) -> Result<()> {
         if self.in_tx {
+            if !self.queue.is_empty() {
+                self.store_queue()?;
+            }
             self.store.commit()?;
             self.in_tx = false;
             self.pending = 0;
         }
         Ok(())
+    }
+
+    /// Moves the in-memory queue to the store's queue.
+    fn store_queue(&mut self) -> Result<()> {
+        for q in self.queue.drain(..) {
+            let chain = serde_json::to_string(&q.chain).unwrap_or_else(|_| "[]".into());
+            self.store.enqueue(q.activity.id, &chain)?;
+        }
+        self.stored_queue = true;
+        Ok(())
+    }
+
+    /// Abandons the open transaction and everything it held in memory.
+    fn abandon(&mut self) {
+        let _ = self.store.rollback();
+        self.in_tx = false;
+        self.pending = 0;
+        self.queue.clear();
+        self.stored_queue = true;
     }
 
     fn runner(&mut self, now: i64) -> Runner<'_> {
@@ -127,6 +182,7 @@ impl<'a> Engine<'a> {
             store: &mut *self.store,
             index: &self.index,
             now,
+            queue: &mut self.queue,
         }
     }
 
@@ -139,8 +195,7 @@ impl<'a> Engine<'a> {
                 Ok(v)
             }
             Err(e) => {
-                let _ = self.store.rollback();
-                self.in_tx = false;
+                self.abandon();
                 Err(e)
             }
         }
@@ -155,8 +210,7 @@ impl<'a> Engine<'a> {
                 Ok(s)
             }
             Err(e) => {
-                let _ = self.store.rollback();
-                self.in_tx = false;
+                self.abandon();
                 Err(e)
             }
         }
@@ -173,6 +227,7 @@ impl<'a> Engine<'a> {
         }
         self.begin()?;
         self.init_schedules(start)?;
+        let mut unfinished_runs = true;
         loop {
             // Every unit of work runs inside the chunk's transaction, also after a commit.
             self.begin()?;
@@ -182,10 +237,16 @@ impl<'a> Engine<'a> {
                 self.unit_done()?;
                 continue;
             }
-            // A batch run left unfinished (a crash) goes on.
-            if let Some(run) = self.store.open_run()? {
-                self.continue_run(run.id, &run.campaign, run.at)?;
-                continue;
+            // A batch run left unfinished (a crash) goes on. Runs started below finish before
+            // the loop goes on, so once none is left none appears.
+            if unfinished_runs {
+                match self.store.open_run()? {
+                    Some(run) => {
+                        self.continue_run(run.id, &run.campaign, run.at)?;
+                        continue;
+                    }
+                    None => unfinished_runs = false,
+                }
             }
             let next_input = self.store.next_input(until)?;
             let next_wait = self.store.next_wait(until)?;
@@ -338,28 +399,31 @@ impl<'a> Engine<'a> {
         let now = self.store.clock()?.unwrap_or(at).max(at);
         let mut done = 0usize;
         loop {
-            // One chunk per transaction: the members' flows and their removal from the run
-            // commit together.
-            self.flush()?;
+            // Members leave the run in the transaction that puts them through the flow.
             self.begin()?;
-            let members = self.store.run_members(run, CHUNK)?;
-            let Some(&(last, _)) = members.last() else {
+            let members = self.store.run_members(run, self.chunk)?;
+            if members.is_empty() {
                 break;
-            };
-            let n = members.len();
-            for (_, person) in members {
+            }
+            let last = members.last().map_or(0, |m| m.0);
+            for (ord, person) in members {
                 if let Some(cid) = cid {
                     self.runner(now)
                         .enter(cid, person, 0, &FlowContext::default())?;
                 }
                 while self.dispatch_one()? {}
+                done += 1;
+                self.pending += 1;
+                if self.chunk_full() {
+                    self.store.finish_run_members(run, ord)?;
+                    self.flush()?;
+                    self.begin()?;
+                    if let Some(p) = &mut self.progress {
+                        p(&format!("`{campaign}`: {done} people"));
+                    }
+                }
             }
             self.store.finish_run_members(run, last)?;
-            self.pending = CHUNK;
-            done += n;
-            if let Some(p) = &mut self.progress {
-                p(&format!("`{campaign}`: {done} people"));
-            }
         }
         self.store.close_run(run)?;
         Ok(())
@@ -413,24 +477,37 @@ impl<'a> Engine<'a> {
         self.unit_done()
     }
 
+    /// The oldest activity waiting for dispatch, taken off its queue: the store's first (left
+    /// by an earlier process or run), then the engine's.
+    fn next_queued(&mut self) -> Result<Option<Queued>> {
+        while self.stored_queue {
+            let Some(q) = self.store.next_queued()? else {
+                self.stored_queue = false;
+                break;
+            };
+            self.store.dequeue(q.seq)?;
+            if let Some(activity) = self.store.activity(q.activity)? {
+                let chain = serde_json::from_str(&q.chain).unwrap_or_default();
+                return Ok(Some(Queued { activity, chain }));
+            }
+        }
+        Ok(self.queue.pop_front())
+    }
+
     /// Dispatches the oldest queued activity to the trigger campaigns that listen to it.
     /// Returns false when the queue is empty.
     fn dispatch_one(&mut self) -> Result<bool> {
         if self.index.is_empty() {
+            self.queue.clear();
             return Ok(false);
         }
-        let Some(q) = self.store.next_queued()? else {
+        let Some(Queued { activity, chain }) = self.next_queued()? else {
             return Ok(false);
-        };
-        self.store.dequeue(q.seq)?;
-        let Some(activity) = self.store.activity(q.activity)? else {
-            return Ok(true);
         };
         let Some(kind) = ActivityType::parse(&activity.kind) else {
             return Ok(true);
         };
         let program = self.program;
-        let chain: Vec<String> = serde_json::from_str(&q.chain).unwrap_or_default();
         let now = activity.at;
         let tz = program.settings.time_zone;
         let candidates = self.index.candidates(kind, activity.primary.as_deref());

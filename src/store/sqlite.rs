@@ -1,5 +1,8 @@
 //! The embedded store: one SQLite file (bundled SQLite, WAL mode, versioned migrations).
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
 use chrono::NaiveDate;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
@@ -114,6 +117,39 @@ pub struct SqliteStore {
     update_field: Vec<String>,
     /// `select_person` of one id, built once (it is the engine's most frequent read).
     select_person_by_id: String,
+    /// Reads repeated inside one transaction; see [`TxCache`].
+    cache: RefCell<TxCache>,
+}
+
+/// Inputs read ahead at a time by `next_input`.
+const INPUT_READ_AHEAD: u32 = 256;
+
+/// What the engine reads again and again inside one transaction: the clock, the next due wait
+/// and input, the person it is working on. `BEGIN IMMEDIATE` holds the write lock, so inside a
+/// transaction only this connection changes the database and each entry stays right until one
+/// of this store's own writes drops it. Outside a transaction nothing is cached; `begin`,
+/// `commit` and `rollback` start afresh.
+#[derive(Debug, Default)]
+struct TxCache {
+    /// The clock as this transaction sees it.
+    clock: Option<Option<i64>>,
+    /// A clock set in this transaction and not written yet: `commit` writes it.
+    clock_unwritten: bool,
+    /// The answer of `next_wait(up_to)` for this `up_to`.
+    next_wait: Option<(i64, Option<WaitRow>)>,
+    /// Inputs due at or before `up_to`, read ahead in order.
+    inputs: Option<InputAhead>,
+    /// The person last read.
+    person: Option<Person>,
+}
+
+/// The next inputs due, read ahead.
+#[derive(Debug)]
+struct InputAhead {
+    up_to: i64,
+    rows: VecDeque<InputRow>,
+    /// Whether `rows` holds every input due (the read returned fewer than it asked for).
+    complete: bool,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -140,6 +176,8 @@ impl SqliteStore {
             )?
         };
         conn.busy_timeout(std::time::Duration::from_millis(2000))?;
+        // More distinct statements than rusqlite's default 16 run per unit of work.
+        conn.set_prepared_statement_cache_capacity(64);
         let app: i64 = conn
             .query_row("PRAGMA application_id", [], |r| r.get(0))
             .map_err(|e| match e {
@@ -162,7 +200,10 @@ impl SqliteStore {
             let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
             let _ = mode;
         }
-        conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")?;
+        // A larger page cache keeps the activity indexes' hot pages in memory across commits.
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536;",
+        )?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version > MIGRATIONS.len() as i64 {
             return Err(not_camp(path, "it was written by a newer version of camp"));
@@ -182,7 +223,51 @@ impl SqliteStore {
             select_person: String::new(),
             update_field: Vec::new(),
             select_person_by_id: String::new(),
+            cache: RefCell::new(TxCache::default()),
         })
+    }
+
+    /// Whether a transaction is open (the cache is used only then).
+    fn in_tx(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
+    fn read_clock(&self) -> Result<Option<i64>> {
+        let v: Option<String> = self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = 'clock'")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        match v {
+            None => Ok(None),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| StoreError::Corrupt(format!("clock `{s}`"))),
+        }
+    }
+
+    fn write_clock(&self, at: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO meta (key, value) VALUES ('clock', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
+            .execute([at.to_string()])?;
+        Ok(())
+    }
+
+    fn read_inputs(&self, up_to: i64, limit: u32) -> Result<Vec<InputRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, at, source, line, body FROM inputs WHERE at <= ?1 ORDER BY at, seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![up_to, limit], |r| {
+            Ok(InputRow {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                source: r.get(2)?,
+                line: r.get::<_, i64>(3)? as u64,
+                body: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn column(&self, field: FieldId) -> Result<&(String, FieldType)> {
@@ -275,6 +360,7 @@ fn read_wait(r: &rusqlite::Row) -> rusqlite::Result<WaitRow> {
 
 impl Store for SqliteStore {
     fn prepare(&mut self, program: &Program) -> Result<()> {
+        self.cache.get_mut().person = None;
         let mut known = std::collections::HashMap::new();
         {
             let mut stmt = self.conn.prepare("SELECT name, type FROM fields")?;
@@ -404,16 +490,24 @@ impl Store for SqliteStore {
     }
 
     fn begin(&mut self) -> Result<()> {
+        *self.cache.get_mut() = TxCache::default();
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         Ok(())
     }
 
     fn commit(&mut self) -> Result<()> {
+        let cache = std::mem::take(self.cache.get_mut());
+        if cache.clock_unwritten {
+            if let Some(Some(at)) = cache.clock {
+                self.write_clock(at)?;
+            }
+        }
         self.conn.execute_batch("COMMIT")?;
         Ok(())
     }
 
     fn rollback(&mut self) -> Result<()> {
+        *self.cache.get_mut() = TxCache::default();
         if !self.conn.is_autocommit() {
             self.conn.execute_batch("ROLLBACK")?;
         }
@@ -421,30 +515,42 @@ impl Store for SqliteStore {
     }
 
     fn clock(&self) -> Result<Option<i64>> {
-        let v: Option<String> = self
-            .conn
-            .prepare_cached("SELECT value FROM meta WHERE key = 'clock'")?
-            .query_row([], |r| r.get(0))
-            .optional()?;
-        match v {
-            None => Ok(None),
-            Some(s) => s
-                .parse()
-                .map(Some)
-                .map_err(|_| StoreError::Corrupt(format!("clock `{s}`"))),
+        if !self.in_tx() {
+            return self.read_clock();
         }
+        if let Some(c) = self.cache.borrow().clock {
+            return Ok(c);
+        }
+        let c = self.read_clock()?;
+        self.cache.borrow_mut().clock = Some(c);
+        Ok(c)
     }
 
     fn set_clock(&mut self, at: i64) -> Result<()> {
-        self.conn
-            .prepare_cached("INSERT INTO meta (key, value) VALUES ('clock', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value")?
-            .execute([at.to_string()])?;
+        if !self.in_tx() {
+            return self.write_clock(at);
+        }
+        let cache = self.cache.get_mut();
+        if cache.clock != Some(Some(at)) {
+            cache.clock = Some(Some(at));
+            cache.clock_unwritten = true;
+        }
         Ok(())
     }
 
     fn person(&self, id: PersonId) -> Result<Option<Person>> {
+        let in_tx = self.in_tx();
+        if in_tx {
+            if let Some(p) = self.cache.borrow().person.as_ref().filter(|p| p.id == id) {
+                return Ok(Some(p.clone()));
+            }
+        }
         let mut stmt = self.conn.prepare_cached(&self.select_person_by_id)?;
-        Ok(stmt.query_row([id], |r| self.read_person(r)).optional()?)
+        let person = stmt.query_row([id], |r| self.read_person(r)).optional()?;
+        if in_tx {
+            self.cache.borrow_mut().person = person.clone();
+        }
+        Ok(person)
     }
 
     fn person_by_email(&self, email: &str) -> Result<Option<PersonId>> {
@@ -456,6 +562,7 @@ impl Store for SqliteStore {
     }
 
     fn insert_person(&mut self, values: &[(FieldId, Option<Scalar>)], at: i64) -> Result<PersonId> {
+        self.cache.get_mut().person = None;
         let mut cols = vec!["created_at".to_string(), "updated_at".to_string()];
         let mut vals = vec![SqlValue::Integer(at), SqlValue::Integer(at)];
         for (f, v) in values {
@@ -494,10 +601,14 @@ impl Store for SqliteStore {
         self.conn
             .prepare_cached(sql)?
             .execute(params![encode(value), at, id])?;
+        self.cache.get_mut().person = None;
         Ok(())
     }
 
     fn delete_person(&mut self, id: PersonId) -> Result<()> {
+        let cache = self.cache.get_mut();
+        cache.person = None;
+        cache.next_wait = None;
         for sql in [
             "DELETE FROM people WHERE id = ?1",
             "DELETE FROM list_members WHERE person = ?1",
@@ -763,6 +874,7 @@ impl Store for SqliteStore {
     }
 
     fn insert_wait(&mut self, w: &WaitRow) -> Result<i64> {
+        self.cache.get_mut().next_wait = None;
         self.conn
             .prepare_cached(
                 "INSERT INTO waits (person, campaign, path, wake_at, depth, context) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -772,17 +884,34 @@ impl Store for SqliteStore {
     }
 
     fn next_wait(&self, up_to: i64) -> Result<Option<WaitRow>> {
-        Ok(self
+        let in_tx = self.in_tx();
+        if in_tx {
+            if let Some((_, w)) = self
+                .cache
+                .borrow()
+                .next_wait
+                .as_ref()
+                .filter(|(u, _)| *u == up_to)
+            {
+                return Ok(w.clone());
+            }
+        }
+        let wait = self
             .conn
             .prepare_cached(
                 "SELECT id, person, campaign, path, wake_at, depth, context FROM waits
                  WHERE wake_at <= ?1 ORDER BY wake_at, id LIMIT 1",
             )?
             .query_row([up_to], read_wait)
-            .optional()?)
+            .optional()?;
+        if in_tx {
+            self.cache.borrow_mut().next_wait = Some((up_to, wait.clone()));
+        }
+        Ok(wait)
     }
 
     fn delete_wait(&mut self, id: i64) -> Result<()> {
+        self.cache.get_mut().next_wait = None;
         self.conn
             .prepare_cached("DELETE FROM waits WHERE id = ?1")?
             .execute([id])?;
@@ -790,6 +919,7 @@ impl Store for SqliteStore {
     }
 
     fn delete_waits(&mut self, person: PersonId, campaign: &str) -> Result<u32> {
+        self.cache.get_mut().next_wait = None;
         Ok(self
             .conn
             .prepare_cached("DELETE FROM waits WHERE person = ?1 AND campaign = ?2")?
@@ -805,6 +935,7 @@ impl Store for SqliteStore {
     }
 
     fn insert_input(&mut self, i: &InputRow) -> Result<()> {
+        self.cache.get_mut().inputs = None;
         self.conn
             .prepare_cached("INSERT INTO inputs (at, source, line, body) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![i.at, i.source, i.line as i64, i.body])?;
@@ -812,24 +943,33 @@ impl Store for SqliteStore {
     }
 
     fn next_input(&self, up_to: i64) -> Result<Option<InputRow>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT seq, at, source, line, body FROM inputs WHERE at <= ?1 ORDER BY at, seq LIMIT 1",
-            )?
-            .query_row([up_to], |r| {
-                Ok(InputRow {
-                    seq: r.get(0)?,
-                    at: r.get(1)?,
-                    source: r.get(2)?,
-                    line: r.get::<_, i64>(3)? as u64,
-                    body: r.get(4)?,
-                })
-            })
-            .optional()?)
+        if !self.in_tx() {
+            return Ok(self.read_inputs(up_to, 1)?.into_iter().next());
+        }
+        let mut cache = self.cache.borrow_mut();
+        let fresh = match &cache.inputs {
+            Some(ahead) if ahead.up_to == up_to => !ahead.complete && ahead.rows.is_empty(),
+            _ => true,
+        };
+        if fresh {
+            let rows = self.read_inputs(up_to, INPUT_READ_AHEAD)?;
+            cache.inputs = Some(InputAhead {
+                up_to,
+                complete: rows.len() < INPUT_READ_AHEAD as usize,
+                rows: rows.into(),
+            });
+        }
+        Ok(cache.inputs.as_ref().and_then(|a| a.rows.front().cloned()))
     }
 
     fn delete_input(&mut self, seq: i64) -> Result<()> {
+        let cache = self.cache.get_mut();
+        match cache.inputs.as_mut() {
+            Some(ahead) if ahead.rows.front().is_some_and(|r| r.seq == seq) => {
+                ahead.rows.pop_front();
+            }
+            _ => cache.inputs = None,
+        }
         self.conn
             .prepare_cached("DELETE FROM inputs WHERE seq = ?1")?
             .execute([seq])?;
@@ -933,5 +1073,124 @@ impl Store for SqliteStore {
             .prepare_cached("DELETE FROM runs WHERE id = ?1")?
             .execute([run])?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::Workspace;
+
+    fn store() -> (tempfile::TempDir, String, SqliteStore) {
+        let mut ws = Workspace::new();
+        ws.add_text("t.camp", "schema person { state: text }\n".to_string());
+        let program = crate::check::check_workspace(&ws).program.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db").display().to_string();
+        let mut store = SqliteStore::open(&path).unwrap();
+        store.prepare(&program).unwrap();
+        (dir, path, store)
+    }
+
+    fn input(at: i64, line: u64) -> InputRow {
+        InputRow {
+            seq: 0,
+            at,
+            source: "e.jsonl".into(),
+            line,
+            body: "{}".into(),
+        }
+    }
+
+    fn wait(person: PersonId, wake_at: i64) -> WaitRow {
+        WaitRow {
+            id: 0,
+            person,
+            campaign: "C".into(),
+            path: "1".into(),
+            wake_at,
+            depth: 0,
+            context: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn a_clock_set_in_a_transaction_is_written_by_its_commit_only() {
+        let (_dir, path, mut store) = store();
+        store.set_clock(10).unwrap();
+        store.begin().unwrap();
+        store.set_clock(20).unwrap();
+        assert_eq!(store.clock().unwrap(), Some(20));
+        store.rollback().unwrap();
+        assert_eq!(store.clock().unwrap(), Some(10));
+        store.begin().unwrap();
+        store.set_clock(30).unwrap();
+        store.commit().unwrap();
+        assert_eq!(SqliteStore::open(&path).unwrap().clock().unwrap(), Some(30));
+    }
+
+    #[test]
+    fn inputs_read_ahead_follow_inserts_and_deletes() {
+        let (_dir, _path, mut store) = store();
+        for i in 0..(INPUT_READ_AHEAD as i64 + 10) {
+            store.insert_input(&input(100 + i, i as u64)).unwrap();
+        }
+        store.begin().unwrap();
+        let mut seen = Vec::new();
+        while let Some(i) = store.next_input(1_000).unwrap() {
+            seen.push(i.line);
+            store.delete_input(i.seq).unwrap();
+            if i.line == 3 {
+                // An earlier input arriving mid-run comes next.
+                store.insert_input(&input(50, 999)).unwrap();
+            }
+        }
+        store.commit().unwrap();
+        let mut want: Vec<u64> = (0..4).collect();
+        want.push(999);
+        want.extend(4..(INPUT_READ_AHEAD as u64 + 10));
+        assert_eq!(seen, want);
+        assert_eq!(store.next_input(i64::MAX).unwrap(), None);
+    }
+
+    #[test]
+    fn the_next_wait_follows_inserts_and_deletes() {
+        let (_dir, _path, mut store) = store();
+        let p = store.insert_person(&[], 0).unwrap();
+        store.begin().unwrap();
+        assert_eq!(store.next_wait(100).unwrap(), None);
+        let late = store.insert_wait(&wait(p, 90)).unwrap();
+        assert_eq!(store.next_wait(100).unwrap().map(|w| w.id), Some(late));
+        let early = store.insert_wait(&wait(p, 80)).unwrap();
+        assert_eq!(store.next_wait(100).unwrap().map(|w| w.id), Some(early));
+        assert_eq!(store.next_wait(85).unwrap().map(|w| w.id), Some(early));
+        store.delete_wait(early).unwrap();
+        assert_eq!(store.next_wait(100).unwrap().map(|w| w.id), Some(late));
+        assert_eq!(store.delete_waits(p, "C").unwrap(), 1);
+        assert_eq!(store.next_wait(100).unwrap(), None);
+        store.rollback().unwrap();
+        assert_eq!(store.next_wait(100).unwrap(), None);
+    }
+
+    #[test]
+    fn a_person_read_in_a_transaction_follows_changes() {
+        let (_dir, _path, mut store) = store();
+        let state = FieldId(BUILTIN_FIELDS.len() as u32);
+        let p = store
+            .insert_person(&[(state, Some(Scalar::Text("CA".into())))], 0)
+            .unwrap();
+        store.begin().unwrap();
+        let before = store.person(p).unwrap().unwrap();
+        assert_eq!(before.get(state), Some(&Scalar::Text("CA".into())));
+        store
+            .set_field(p, state, Some(&Scalar::Text("NY".into())), 5)
+            .unwrap();
+        let after = store.person(p).unwrap().unwrap();
+        assert_eq!(after.get(state), Some(&Scalar::Text("NY".into())));
+        store.delete_person(p).unwrap();
+        assert_eq!(store.person(p).unwrap(), None);
+        store.rollback().unwrap();
+        let back = store.person(p).unwrap().unwrap();
+        assert_eq!(back.get(state), Some(&Scalar::Text("CA".into())));
     }
 }
