@@ -9,6 +9,7 @@
 
 use camp::check::ir::{Filters, Logic, Program};
 use camp::query::{compile_condition, quote};
+use camp::report::{cell, person_json, PersonColumns};
 use camp::store::sqlite::SqliteStore;
 use camp::store::{select_by_scan, Activity, Outcome, Store};
 use camp::workspace::Workspace;
@@ -673,6 +674,31 @@ fn compare(
     stats.selected += sql.len();
 }
 
+/// `camp people`'s table and CSV cells, written without JSON, are those of the JSON objects.
+fn people_cells_match_json(store: &SqliteStore, program: &Program) {
+    let columns = PersonColumns::new(program);
+    let mut cells = Vec::new();
+    store
+        .scan_people(&mut |p| {
+            let lists = store.lists_of(p.id)?;
+            assert_eq!(
+                store.lists_of_people(&[p.id, p.id])?,
+                vec![lists.clone(), lists.clone()]
+            );
+            let json = person_json(program, &p, &lists);
+            let keys: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
+            assert_eq!(columns.header, keys);
+            columns.cells(&p, &lists, &mut cells);
+            let expected: Vec<String> = keys.iter().map(|k| cell(json.get(k))).collect();
+            assert_eq!(cells, expected);
+            let mut line = Vec::new();
+            columns.json(&p, &lists, &mut line);
+            assert_eq!(String::from_utf8(line).unwrap(), json.to_string());
+            Ok(())
+        })
+        .unwrap();
+}
+
 #[test]
 fn sql_selection_equals_in_memory_evaluation() {
     let mut stats = Stats::default();
@@ -701,6 +727,7 @@ fn sql_selection_equals_in_memory_evaluation() {
         store.prepare(&program).unwrap();
         populate(&mut w, &program, &mut store, 70);
 
+        people_cells_match_json(&store, &program);
         for c in program.campaigns.iter().filter(|c| c.name.starts_with('B')) {
             let now = base() + w.rng.range(-8, 8) * 900;
             compare(
@@ -778,4 +805,37 @@ fn common_conditions_are_exact_and_bound() {
         assert_eq!(plan.exact, exact, "{cond}: {}", plan.sql);
         assert_no_literals(&plan.sql);
     }
+}
+
+/// A field named `lists` keeps its place among the columns and shows the person's lists, as in
+/// the JSON object.
+#[test]
+fn a_field_named_lists_shows_the_lists() {
+    let mut ws = Workspace::new();
+    ws.add_text(
+        "s.camp",
+        "schema person { lists: text\n when: date }\nlist \"A \\\"quoted\\\" list\"\n".into(),
+    );
+    let program = camp::check::check_workspace(&ws).program.unwrap();
+    let mut store = SqliteStore::open(":memory:").unwrap();
+    store.prepare(&program).unwrap();
+    let f = |n: &str| program.field(n).unwrap();
+    use camp::check::ir::Scalar;
+    let id = store
+        .insert_person(
+            &[
+                (f("lists"), Some(Scalar::Text("own value".into()))),
+                (f("email"), Some(Scalar::Text("a\"b@example.com".into()))),
+                (
+                    f("when"),
+                    Some(Scalar::Date(NaiveDate::from_ymd_opt(2026, 2, 3).unwrap())),
+                ),
+            ],
+            base(),
+        )
+        .unwrap();
+    store.add_to_list("A \"quoted\" list", id, base()).unwrap();
+    people_cells_match_json(&store, &program);
+    let columns = PersonColumns::new(&program);
+    assert_eq!(columns.header.last().map(String::as_str), Some("when"));
 }
