@@ -165,6 +165,167 @@ pub fn person_json(program: &Program, person: &Person, lists: &[String]) -> Json
     Json::Object(m)
 }
 
+/// The columns of people listings (the keys of [`person_json`]), and a person's cells or JSON
+/// object written straight from its values: the same text as [`cell`] of [`person_json`]'s
+/// values, and as [`person_json`] itself.
+#[derive(Clone, Debug)]
+pub struct PersonColumns {
+    /// Column names: `id`, the fields, `lists`.
+    pub header: Vec<String>,
+    /// What each column holds.
+    sources: Vec<Source>,
+}
+
+/// What a column of [`PersonColumns`] holds.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    Id,
+    Field(usize),
+    Lists,
+}
+
+impl PersonColumns {
+    /// The columns for `program`'s people.
+    pub fn new(program: &Program) -> PersonColumns {
+        let mut header = vec!["id".to_string()];
+        let mut sources = vec![Source::Id];
+        // As `person_json`'s map: a name inserted again keeps its place and takes the value.
+        let mut put = |name: &str, source: Source| match header.iter().position(|h| h == name) {
+            Some(i) => sources[i] = source,
+            None => {
+                header.push(name.to_string());
+                sources.push(source);
+            }
+        };
+        for (i, f) in program.fields.iter().enumerate() {
+            if f.name != "id" {
+                put(&f.name, Source::Field(i));
+            }
+        }
+        put("lists", Source::Lists);
+        PersonColumns { header, sources }
+    }
+
+    /// Writes `person`'s cells into `cells` (one per column; their buffers are reused).
+    pub fn cells(&self, person: &Person, lists: &[String], cells: &mut Vec<String>) {
+        cells.resize(self.header.len(), String::new());
+        for (c, source) in cells.iter_mut().zip(&self.sources) {
+            c.clear();
+            match source {
+                Source::Id => push_int(c, person.id),
+                Source::Field(i) => scalar_cell(c, person.values.get(*i).and_then(Option::as_ref)),
+                Source::Lists => {
+                    for (i, l) in lists.iter().enumerate() {
+                        if i > 0 {
+                            c.push_str(", ");
+                        }
+                        c.push_str(l);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes `person`'s JSON object (as [`person_json`] prints it) to `out`.
+    pub fn json(&self, person: &Person, lists: &[String], out: &mut Vec<u8>) {
+        use crate::check::ir::Scalar;
+        use std::io::Write as _;
+        out.push(b'{');
+        for (i, (name, source)) in self.header.iter().zip(&self.sources).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let _ = serde_json::to_writer(&mut *out, name);
+            out.push(b':');
+            let _ = match source {
+                Source::Id => write!(out, "{}", person.id),
+                Source::Lists => serde_json::to_writer(&mut *out, lists).map_err(Into::into),
+                Source::Field(f) => match person.values.get(*f).and_then(Option::as_ref) {
+                    v @ Some(Scalar::Date(_) | Scalar::DateTime(_)) => {
+                        let mut text = String::new();
+                        scalar_cell(&mut text, v);
+                        serde_json::to_writer(&mut *out, &text).map_err(Into::into)
+                    }
+                    v => serde_json::to_writer(&mut *out, &to_json(v)).map_err(Into::into),
+                },
+            };
+        }
+        out.push(b'}');
+    }
+}
+
+/// `cell(to_json(v))` written into `out` (dates and times as [`to_json`] formats them).
+fn scalar_cell(out: &mut String, v: Option<&crate::check::ir::Scalar>) {
+    use crate::check::ir::Scalar;
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write as _;
+    match v {
+        None => {}
+        Some(Scalar::Text(s)) => out.push_str(s),
+        Some(Scalar::Number(n)) if n.fract() == 0.0 && n.abs() < 9.0e15 => push_int(out, *n as i64),
+        Some(Scalar::Number(n)) => {
+            if let j @ Json::Number(_) = crate::engine::value::number_json(*n) {
+                let _ = write!(out, "{j}");
+            }
+        }
+        Some(Scalar::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
+        Some(Scalar::Date(d)) if (0..=9999).contains(&d.year()) => {
+            push_date(out, d.year(), d.month(), d.day())
+        }
+        Some(Scalar::DateTime(t)) if (0..=9999).contains(&t.year()) => {
+            let t = t.naive_utc();
+            push_date(out, t.year(), t.month(), t.day());
+            out.push('T');
+            push_digits(out, t.hour(), 2);
+            out.push(':');
+            push_digits(out, t.minute(), 2);
+            out.push(':');
+            push_digits(out, t.second(), 2);
+            out.push('Z');
+        }
+        Some(other) => out.push_str(&cell(Some(&to_json(Some(other))))),
+    }
+}
+
+/// `YYYY-MM-DD` (a year of 0-9999).
+fn push_date(out: &mut String, year: i32, month: u32, day: u32) {
+    push_digits(out, year.unsigned_abs(), 4);
+    out.push('-');
+    push_digits(out, month, 2);
+    out.push('-');
+    push_digits(out, day, 2);
+}
+
+/// `v` in exactly `width` (at most 10) decimal digits, zero-padded.
+fn push_digits(out: &mut String, mut v: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let width = width.min(buf.len());
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out.extend(buf[..width].iter().map(|&b| char::from(b)));
+}
+
+/// `n` in decimal.
+fn push_int(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    let mut v = n.unsigned_abs();
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend(buf[i..].iter().map(|&b| char::from(b)));
+}
+
 /// A row of the program schedule view.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ScheduledRun {

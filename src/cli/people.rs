@@ -7,13 +7,12 @@ use clap::Args;
 
 use super::common::{open_store, parse_time, print_table, wall_clock, Exit};
 use super::{DiagFormat, PeopleFormat, EXIT_FAILURE, EXIT_OK, EXIT_REJECTED};
-use crate::check::ir::Program;
-use crate::engine::conditions::Eval;
+use crate::check::ir::{Filters, Logic, Program};
 use crate::engine::inputs::parse_people_csv;
 use crate::engine::run::Engine;
-use crate::report::person_json;
+use crate::report::PersonColumns;
 use crate::store::sqlite::SqliteStore;
-use crate::store::Store;
+use crate::store::{Person, Store, StoreError};
 use crate::workspace::Workspace;
 
 /// Arguments of `camp people`.
@@ -99,68 +98,138 @@ pub fn run_people(args: &PeopleArgs) -> i32 {
         let (program, cond) = program_for(&args.files, &store, args.condition.as_deref())?;
         store.prepare(&program).map_err(fail)?;
         let now = store.clock().map_err(fail)?.unwrap_or_else(wall_clock);
-        let eval = Eval {
-            program: &program,
-            store: &store,
-            now,
-            tz: program.settings.time_zone,
+        let filters = Filters {
+            conditions: cond.into_iter().collect(),
+            logic: Logic::All,
         };
-        let mut people = Vec::new();
-        store
-            .scan_people(&mut |p| {
-                let keep = match &cond {
-                    Some(c) => eval.cond(c, &p)?,
-                    None => true,
-                };
-                if keep {
-                    people.push(p);
-                }
-                Ok(())
-            })
-            .map_err(fail)?;
-        let mut rows = Vec::new();
-        for p in &people {
-            let lists = store.lists_of(p.id).map_err(fail)?;
-            rows.push(person_json(&program, p, &lists));
-        }
-        let mut out = std::io::stdout().lock();
-        let res = match args.format {
-            PeopleFormat::Json => rows.iter().try_for_each(|r| writeln!(out, "{r}")),
-            PeopleFormat::Csv | PeopleFormat::Table => {
-                let header: Vec<String> = rows
-                    .first()
-                    .and_then(|r| r.as_object())
-                    .map(|m| m.keys().cloned().collect())
-                    .unwrap_or_else(|| vec!["id".into(), "email".into()]);
-                let cells: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|r| {
-                        header
-                            .iter()
-                            .map(|h| crate::report::cell(r.get(h)))
-                            .collect()
-                    })
-                    .collect();
-                if args.format == PeopleFormat::Csv {
-                    write_csv(&mut out, &header, &cells)
-                } else {
-                    let h: Vec<&str> = header.iter().map(String::as_str).collect();
-                    print_table(&mut out, &h, &cells)
-                }
+        let mut sink = Sink::new(&program, args.format);
+        // People are written as they are selected, a batch at a time (their lists are read
+        // per batch).
+        let mut batch: Vec<Person> = Vec::with_capacity(BATCH);
+        let res = store.select_people(&program, &filters, now, &mut |p| {
+            batch.push(p);
+            if batch.len() >= BATCH {
+                sink.write(&store, &mut batch)?;
             }
-        };
-        res.and_then(|_| out.flush()).map_err(|_| EXIT_FAILURE)
+            Ok(())
+        });
+        let res = res.and_then(|_| sink.write(&store, &mut batch));
+        if sink.failed {
+            return Err(EXIT_FAILURE);
+        }
+        res.map_err(fail)?;
+        sink.finish().map_err(|_| EXIT_FAILURE)
     };
     inner().err().unwrap_or(EXIT_OK)
 }
 
-fn write_csv(out: &mut dyn Write, header: &[String], rows: &[Vec<String>]) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(header).map_err(std::io::Error::other)?;
-    for r in rows {
-        w.write_record(r).map_err(std::io::Error::other)?;
+/// People written per batch.
+const BATCH: usize = 256;
+
+/// Where `camp people` writes: JSON and CSV lines as they come; a table at the end (its
+/// columns are as wide as their widest cell).
+struct Sink {
+    format: PeopleFormat,
+    columns: PersonColumns,
+    /// JSON lines.
+    json: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    /// CSV, once a person has been written.
+    csv: Option<csv::Writer<std::io::StdoutLock<'static>>>,
+    /// One row's cells (their buffers are reused).
+    cells: Vec<String>,
+    /// One JSON line.
+    line: Vec<u8>,
+    /// The table's rows.
+    table: Vec<Vec<String>>,
+    /// Writing failed (a closed pipe...): stop quietly.
+    failed: bool,
+}
+
+impl Sink {
+    fn new(program: &Program, format: PeopleFormat) -> Sink {
+        Sink {
+            format,
+            columns: PersonColumns::new(program),
+            json: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
+            csv: None,
+            cells: Vec::new(),
+            line: Vec::new(),
+            table: Vec::new(),
+            failed: false,
+        }
     }
-    w.flush()
+
+    /// Writes `batch` (emptying it) with each person's lists.
+    fn write(&mut self, store: &dyn Store, batch: &mut Vec<Person>) -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<_> = batch.iter().map(|p| p.id).collect();
+        let lists = store.lists_of_people(&ids)?;
+        for (p, lists) in batch.drain(..).zip(lists) {
+            if self.row(&p, &lists).is_err() {
+                self.failed = true;
+                return Err(StoreError::Corrupt("the output was closed".into()));
+            }
+        }
+        Ok(())
+    }
+
+    fn row(&mut self, p: &Person, lists: &[String]) -> std::io::Result<()> {
+        match self.format {
+            PeopleFormat::Json => {
+                self.line.clear();
+                self.columns.json(p, lists, &mut self.line);
+                self.line.push(b'\n');
+                self.json.write_all(&self.line)
+            }
+            PeopleFormat::Table => {
+                let mut cells = Vec::new();
+                self.columns.cells(p, lists, &mut cells);
+                self.table.push(cells);
+                Ok(())
+            }
+            PeopleFormat::Csv => {
+                self.columns.cells(p, lists, &mut self.cells);
+                let csv = match &mut self.csv {
+                    Some(w) => w,
+                    None => self.csv.insert(csv_writer(&self.columns.header)?),
+                };
+                csv.write_record(&self.cells).map_err(std::io::Error::other)
+            }
+        }
+    }
+
+    /// Writes what is left: the table, or a CSV header alone when no one matched (the
+    /// columns are those of the people written; `id` and `email` without any).
+    fn finish(mut self) -> std::io::Result<()> {
+        let empty = self.table.is_empty();
+        let header = if empty {
+            vec!["id".to_string(), "email".to_string()]
+        } else {
+            std::mem::take(&mut self.columns.header)
+        };
+        match self.format {
+            PeopleFormat::Json => self.json.flush(),
+            PeopleFormat::Csv => match self.csv.take() {
+                Some(mut w) => w.flush(),
+                None => csv_writer(&header)?.flush(),
+            },
+            PeopleFormat::Table => {
+                let h: Vec<&str> = header.iter().map(String::as_str).collect();
+                let mut out = std::io::stdout().lock();
+                print_table(&mut out, &h, &self.table)?;
+                out.flush()
+            }
+        }
+    }
+}
+
+/// A CSV writer on standard output that has written `header`.
+fn csv_writer(header: &[String]) -> std::io::Result<csv::Writer<std::io::StdoutLock<'static>>> {
+    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+    w.write_record(header).map_err(std::io::Error::other)?;
+    Ok(w)
 }
 
 /// Runs `camp import`.

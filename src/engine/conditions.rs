@@ -12,7 +12,7 @@ use crate::check::ir::{
 use crate::store::{Person, Result, Store};
 
 /// Smart lists may include each other this deep (the checker rejects cycles).
-const MAX_SMART_LIST_DEPTH: u32 = 32;
+pub const MAX_SMART_LIST_DEPTH: u32 = 32;
 
 /// What a condition is evaluated against, besides the person.
 pub struct Eval<'a> {

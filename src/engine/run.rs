@@ -376,20 +376,12 @@ impl<'a> Engine<'a> {
         let Some(c) = program.campaigns.get(cid.index()) else {
             return Ok(Vec::new());
         };
-        let store: &dyn Store = &*self.store;
-        let eval = Eval {
-            program,
-            store,
-            now,
-            tz: program.settings.time_zone,
-        };
         let mut out = Vec::new();
-        store.scan_people(&mut |p| {
-            if eval.filters(&c.filters, &p)? {
+        self.store
+            .select_people(program, &c.filters, now, &mut |p| {
                 out.push(p.id);
-            }
-            Ok(())
-        })?;
+                Ok(())
+            })?;
         Ok(out)
     }
 

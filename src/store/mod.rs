@@ -8,7 +8,8 @@ pub mod sqlite;
 
 use serde::Serialize;
 
-use crate::check::ir::{FieldId, FieldType, Program, Scalar};
+use crate::check::ir::{FieldId, FieldType, Filters, Program, Scalar};
+use crate::engine::conditions::Eval;
 
 /// A person's id.
 pub type PersonId = i64;
@@ -249,8 +250,20 @@ pub struct LogQuery {
     pub limit: Option<u32>,
 }
 
+/// A store as a trait object (every sized [`Store`] is one), for the trait's provided methods.
+pub trait AsDynStore {
+    /// `self` as `&dyn Store`.
+    fn as_dyn_store(&self) -> &dyn Store;
+}
+
+impl<T: Store> AsDynStore for T {
+    fn as_dyn_store(&self) -> &dyn Store {
+        self
+    }
+}
+
 /// The operations the engine needs from a data store.
-pub trait Store {
+pub trait Store: AsDynStore {
     /// Creates or upgrades the tables and adds a column for every schema field of `program`.
     fn prepare(&mut self, program: &Program) -> Result<()>;
 
@@ -295,6 +308,20 @@ pub trait Store {
     fn scan_people(&self, f: &mut dyn FnMut(Person) -> Result<()>) -> Result<()>;
     /// How many people there are.
     fn count_people(&self) -> Result<u64>;
+    /// Calls `f`, in id order, for every person for whom `filters` hold at instant `now` (a
+    /// smart list's selection: `camp people --where`, a batch run). `program` is the one the
+    /// store was prepared for. The provided method reads everyone and evaluates the filters in
+    /// memory; a store may evaluate them, or part of them, in its own query language, as long
+    /// as the result is the same.
+    fn select_people(
+        &self,
+        program: &Program,
+        filters: &Filters,
+        now: i64,
+        f: &mut dyn FnMut(Person) -> Result<()>,
+    ) -> Result<()> {
+        select_by_scan(self.as_dyn_store(), program, filters, now, f)
+    }
 
     /// Whether the person is in the list.
     fn in_list(&self, list: &str, person: PersonId) -> Result<bool>;
@@ -304,6 +331,10 @@ pub trait Store {
     fn remove_from_list(&mut self, list: &str, person: PersonId) -> Result<bool>;
     /// The lists a person is in, by name.
     fn lists_of(&self, person: PersonId) -> Result<Vec<String>>;
+    /// The lists each of `people` is in, by name: one vector per person, in the order given.
+    fn lists_of_people(&self, people: &[PersonId]) -> Result<Vec<Vec<String>>> {
+        people.iter().map(|p| self.lists_of(*p)).collect()
+    }
 
     /// The person's status in a program, if a member.
     fn program_status(&self, program: &str, person: PersonId) -> Result<Option<String>>;
@@ -388,6 +419,28 @@ pub trait Store {
     fn finish_run_members(&mut self, run: i64, ord: i64) -> Result<()>;
     /// Closes a run.
     fn close_run(&mut self, run: i64) -> Result<()>;
+}
+
+/// [`Store::select_people`] by reading everyone and evaluating `filters` in memory.
+pub fn select_by_scan(
+    store: &dyn Store,
+    program: &Program,
+    filters: &Filters,
+    now: i64,
+    f: &mut dyn FnMut(Person) -> Result<()>,
+) -> Result<()> {
+    let eval = Eval {
+        program,
+        store,
+        now,
+        tz: program.settings.time_zone,
+    };
+    store.scan_people(&mut |p| {
+        if eval.filters(filters, &p)? {
+            f(p)?;
+        }
+        Ok(())
+    })
 }
 
 /// The SQL type that stores a field type.

@@ -1,5 +1,7 @@
 //! The embedded store: one SQLite file (bundled SQLite, WAL mode, versioned migrations).
 
+pub mod select;
+
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
@@ -178,6 +180,7 @@ impl SqliteStore {
         conn.busy_timeout(std::time::Duration::from_millis(2000))?;
         // More distinct statements than rusqlite's default 16 run per unit of work.
         conn.set_prepared_statement_cache_capacity(64);
+        select::register_functions(&conn)?;
         let app: i64 = conn
             .query_row("PRAGMA application_id", [], |r| r.get(0))
             .map_err(|e| match e {
@@ -274,6 +277,21 @@ impl SqliteStore {
         self.columns
             .get(field.index())
             .ok_or_else(|| StoreError::Schema(format!("unknown field #{}", field.0)))
+    }
+
+    /// Whether `prepare` was last called with a program of these fields.
+    fn prepared_for(&self, program: &Program) -> bool {
+        self.columns.len() == program.fields.len()
+            && self
+                .columns
+                .iter()
+                .zip(&program.fields)
+                .all(|((_, ty), f)| *ty == f.ty)
+    }
+
+    /// The SQL selecting the people `filters` hold for at `now` (see [`select`]).
+    pub fn selection_plan(&self, program: &Program, filters: &Filters, now: i64) -> select::Plan {
+        select::plan(program, &self.columns, filters, now)
     }
 
     fn read_person(&self, row: &rusqlite::Row) -> rusqlite::Result<Person> {
@@ -631,6 +649,39 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn select_people(
+        &self,
+        program: &Program,
+        filters: &Filters,
+        now: i64,
+        f: &mut dyn FnMut(Person) -> Result<()>,
+    ) -> Result<()> {
+        if !self.prepared_for(program) {
+            return select_by_scan(self, program, filters, now, f);
+        }
+        let plan = self.selection_plan(program, filters, now);
+        let sql = format!("{} WHERE {} ORDER BY id", self.select_person, plan.sql);
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(plan.params))?;
+        // A clause that is only a superset: the filters decide, in memory.
+        let eval = (!plan.exact).then_some(crate::engine::conditions::Eval {
+            program,
+            store: self,
+            now,
+            tz: program.settings.time_zone,
+        });
+        while let Some(row) = rows.next()? {
+            let p = self.read_person(row)?;
+            if let Some(eval) = &eval {
+                if !eval.filters(filters, &p)? {
+                    continue;
+                }
+            }
+            f(p)?;
+        }
+        Ok(())
+    }
+
     fn count_people(&self) -> Result<u64> {
         Ok(self
             .conn
@@ -669,6 +720,30 @@ impl Store for SqliteStore {
             .prepare_cached("SELECT list FROM list_members WHERE person = ?1 ORDER BY list")?;
         let rows = stmt.query_map([person], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn lists_of_people(&self, people: &[PersonId]) -> Result<Vec<Vec<String>>> {
+        const CHUNK: usize = 256;
+        let mut ids = people.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut lists: std::collections::HashMap<PersonId, Vec<String>> =
+            std::collections::HashMap::new();
+        for chunk in ids.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT person, list FROM list_members WHERE person IN ({}) ORDER BY person, list",
+                vec!["?"; chunk.len()].join(", ")
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk))?;
+            while let Some(row) = rows.next()? {
+                lists.entry(row.get(0)?).or_default().push(row.get(1)?);
+            }
+        }
+        Ok(people
+            .iter()
+            .map(|p| lists.get(p).cloned().unwrap_or_default())
+            .collect())
     }
 
     fn program_status(&self, program: &str, person: PersonId) -> Result<Option<String>> {

@@ -30,21 +30,17 @@ impl Session {
         if let Err(e) = self.store.prepare(&program) {
             return store_err(e);
         }
-        let tz = program.settings.time_zone;
         let run = || -> Result<String, StoreError> {
-            let eval = crate::engine::conditions::Eval {
-                program: &program,
-                store: &self.store,
-                now,
-                tz,
+            let filters = crate::check::ir::Filters {
+                conditions: vec![cond],
+                logic: crate::check::ir::Logic::All,
             };
             let mut people = Vec::new();
-            self.store.scan_people(&mut |p| {
-                if eval.cond(&cond, &p)? {
+            self.store
+                .select_people(&program, &filters, now, &mut |p| {
                     people.push(p);
-                }
-                Ok(())
-            })?;
+                    Ok(())
+                })?;
             let mut header: Vec<String> = vec!["id".into(), "email".into(), "score".into()];
             header.extend(
                 program
@@ -54,10 +50,11 @@ impl Session {
                     .map(|f| f.name.clone()),
             );
             header.push("lists".into());
+            let ids: Vec<_> = people.iter().map(|p| p.id).collect();
+            let lists = self.store.lists_of_people(&ids)?;
             let mut rows = Vec::new();
-            for p in &people {
-                let lists = self.store.lists_of(p.id)?;
-                let j = crate::report::person_json(&program, p, &lists);
+            for (p, lists) in people.iter().zip(&lists) {
+                let j = crate::report::person_json(&program, p, lists);
                 rows.push(header.iter().map(|h| cell(j.get(h))).collect::<Vec<_>>());
             }
             let h: Vec<&str> = header.iter().map(String::as_str).collect();
