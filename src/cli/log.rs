@@ -76,25 +76,29 @@ pub fn run_log(args: &LogArgs) -> i32 {
             },
             None => None,
         };
-        let log = store
-            .log(&LogQuery {
-                person,
-                campaign: args.campaign.clone(),
-                ..LogQuery::default()
-            })
-            .map_err(fail)?;
-        let mut out = std::io::stdout().lock();
-        let res = match args.format {
-            ListFormat::Json => log
-                .iter()
-                .try_for_each(|a| writeln!(out, "{}", activity_json(a))),
-            _ => print_table(
-                &mut out,
-                LOG_HEADER,
-                &log.iter().map(activity_row).collect::<Vec<_>>(),
-            ),
+        let query = LogQuery {
+            person,
+            campaign: args.campaign.clone(),
+            ..LogQuery::default()
         };
-        res.and_then(|_| out.flush()).map_err(|_| EXIT_FAILURE)
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        match args.format {
+            // JSON lines go out as they are read; a table needs every row for its widths.
+            ListFormat::Json => stream(&mut out, fail, |f| {
+                store.scan_log(&query, &mut |a| f(&activity_json(&a)))
+            })?,
+            _ => {
+                let mut rows = Vec::new();
+                store
+                    .scan_log(&query, &mut |a| {
+                        rows.push(activity_row(&a));
+                        Ok(())
+                    })
+                    .map_err(fail)?;
+                print_table(&mut out, LOG_HEADER, &rows).map_err(|_| EXIT_FAILURE)?;
+            }
+        }
+        out.flush().map_err(|_| EXIT_FAILURE)
     };
     inner().err().unwrap_or(EXIT_OK)
 }
@@ -103,22 +107,49 @@ pub fn run_log(args: &LogArgs) -> i32 {
 pub fn run_outbox(args: &OutboxArgs) -> i32 {
     let inner = || -> Result<(), Exit> {
         let store = existing_store(&args.db)?;
-        let rows = store.outbox().map_err(|e| {
+        let fail = |e: crate::store::StoreError| {
             eprintln!("error: {e}");
             EXIT_FAILURE
-        })?;
-        let mut out = std::io::stdout().lock();
-        let res = match args.format {
-            ListFormat::Json => rows
-                .iter()
-                .try_for_each(|o| writeln!(out, "{}", outbox_json(o))),
-            _ => print_table(
-                &mut out,
-                OUTBOX_HEADER,
-                &rows.iter().map(outbox_row).collect::<Vec<_>>(),
-            ),
         };
-        res.and_then(|_| out.flush()).map_err(|_| EXIT_FAILURE)
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        match args.format {
+            ListFormat::Json => stream(&mut out, fail, |f| {
+                store.scan_outbox(&mut |o| f(&outbox_json(&o)))
+            })?,
+            _ => {
+                let mut rows = Vec::new();
+                store
+                    .scan_outbox(&mut |o| {
+                        rows.push(outbox_row(&o));
+                        Ok(())
+                    })
+                    .map_err(fail)?;
+                print_table(&mut out, OUTBOX_HEADER, &rows).map_err(|_| EXIT_FAILURE)?;
+            }
+        }
+        out.flush().map_err(|_| EXIT_FAILURE)
     };
     inner().err().unwrap_or(EXIT_OK)
+}
+
+/// Writes the JSON lines `scan` produces as they come. A write that fails (a closed pipe) stops
+/// the scan quietly with exit status 1; a store error is reported by `fail`.
+fn stream(
+    out: &mut dyn Write,
+    fail: impl Fn(crate::store::StoreError) -> Exit,
+    scan: impl FnOnce(
+        &mut dyn FnMut(&serde_json::Value) -> crate::store::Result<()>,
+    ) -> crate::store::Result<()>,
+) -> Result<(), Exit> {
+    let mut closed = false;
+    let res = scan(&mut |line| {
+        writeln!(out, "{line}").map_err(|_| {
+            closed = true;
+            crate::store::StoreError::Corrupt("the output was closed".into())
+        })
+    });
+    if closed {
+        return Err(EXIT_FAILURE);
+    }
+    res.map_err(fail)
 }

@@ -368,15 +368,33 @@ pub trait Store: AsDynStore {
         from: Option<i64>,
         to: Option<i64>,
     ) -> Result<Vec<Activity>>;
+    /// Calls `f` for each activity of the log the query selects, in log order.
+    fn scan_log(&self, query: &LogQuery, f: &mut dyn FnMut(Activity) -> Result<()>) -> Result<()>;
     /// The log, filtered.
-    fn log(&self, query: &LogQuery) -> Result<Vec<Activity>>;
+    fn log(&self, query: &LogQuery) -> Result<Vec<Activity>> {
+        let mut out = Vec::new();
+        self.scan_log(query, &mut |a| {
+            out.push(a);
+            Ok(())
+        })?;
+        Ok(out)
+    }
     /// The id of the last activity logged (0 when the log is empty).
     fn last_activity_id(&self) -> Result<i64>;
 
     /// Writes an outbox row; false when its key is already there.
     fn outbox_insert(&mut self, row: &OutboxRow) -> Result<bool>;
+    /// Calls `f` for every outbox row, in order.
+    fn scan_outbox(&self, f: &mut dyn FnMut(OutboxRow) -> Result<()>) -> Result<()>;
     /// Every outbox row, in order.
-    fn outbox(&self) -> Result<Vec<OutboxRow>>;
+    fn outbox(&self) -> Result<Vec<OutboxRow>> {
+        let mut out = Vec::new();
+        self.scan_outbox(&mut |o| {
+            out.push(o);
+            Ok(())
+        })?;
+        Ok(out)
+    }
     /// Non-operational emails sent to the person at or after `since`.
     fn marketing_sends_since(&self, person: PersonId, since: i64) -> Result<u32>;
 

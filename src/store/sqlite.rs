@@ -872,7 +872,7 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
-    fn log(&self, q: &LogQuery) -> Result<Vec<Activity>> {
+    fn scan_log(&self, q: &LogQuery, f: &mut dyn FnMut(Activity) -> Result<()>) -> Result<()> {
         let sql = format!(
             "SELECT {ACTIVITY_COLUMNS} FROM activities
              WHERE (?1 IS NULL OR person = ?1) AND (?2 IS NULL OR campaign = ?2) AND id > ?3
@@ -880,11 +880,11 @@ impl Store for SqliteStore {
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let limit = q.limit.map_or(-1, i64::from);
-        let rows = stmt.query_map(
-            params![q.person, q.campaign, q.after.unwrap_or(0), limit],
-            read_activity,
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut rows = stmt.query(params![q.person, q.campaign, q.after.unwrap_or(0), limit])?;
+        while let Some(row) = rows.next()? {
+            f(read_activity(row)?)?;
+        }
+        Ok(())
     }
 
     fn last_activity_id(&self) -> Result<i64> {
@@ -917,12 +917,13 @@ impl Store for SqliteStore {
         Ok(n > 0)
     }
 
-    fn outbox(&self) -> Result<Vec<OutboxRow>> {
+    fn scan_outbox(&self, f: &mut dyn FnMut(OutboxRow) -> Result<()>) -> Result<()> {
         let mut stmt = self.conn.prepare(
             "SELECT id, at, person, recipient, email, subject, body, campaign, key, kind, operational FROM outbox ORDER BY id",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(OutboxRow {
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            f(OutboxRow {
                 id: r.get(0)?,
                 at: r.get(1)?,
                 person: r.get(2)?,
@@ -934,9 +935,9 @@ impl Store for SqliteStore {
                 key: r.get(8)?,
                 kind: r.get(9)?,
                 operational: r.get(10)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            })?;
+        }
+        Ok(())
     }
 
     fn marketing_sends_since(&self, person: PersonId, since: i64) -> Result<u32> {
