@@ -149,3 +149,108 @@ fn bad_events_files_are_rejected_whole() {
         "visit_page, enter_flow, interesting_moment: {after:?}"
     );
 }
+
+/// Events come in line order but are checked in time order: a person may be named on a line
+/// before the line that creates them when the creation happens earlier.
+#[test]
+fn people_named_by_email_are_settled_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).display().to_string();
+    std::fs::write(p("script.camp"), SCRIPT).unwrap();
+    let script = p("script.camp");
+    let visit = |at: &str, who: &str| {
+        format!(
+            r#"{{"at":"2026-12-01T{at}Z","type":"visits_page","person":"{who}","page":"Pricing"}}"#
+        )
+    };
+    let created = |at: &str, who: &str| {
+        format!(
+            r#"{{"at":"2026-12-01T{at}Z","type":"person_created","person":{{"email":"{who}"}}}}"#
+        )
+    };
+    let run = |name: &str, lines: &[u8]| {
+        let file = p(&format!("{name}.jsonl"));
+        std::fs::write(&file, lines).unwrap();
+        let db = p(&format!("{name}.db"));
+        let out = camp(&[
+            "run",
+            &script,
+            "--db",
+            &db,
+            "--events",
+            &file,
+            "--from",
+            "2026-12-01T00:00:00Z",
+            "--until",
+            "2026-12-02T00:00:00Z",
+            "-q",
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), stderr, file, db)
+    };
+
+    // Named on line 1 at 13:10, created on line 2 at 13:05: accepted, and run in time order.
+    let text = format!(
+        "{}\n{}\n",
+        visit("13:10:00", "new@example.com"),
+        created("13:05:00", "new@example.com")
+    );
+    let (code, stderr, _, db) = run("later_line_earlier_time", text.as_bytes());
+    assert_eq!(code, Some(0), "{stderr}");
+    let log = log_lines(&db);
+    assert_eq!(
+        log.len(),
+        4,
+        "new_person, visit_page, enter_flow, interesting_moment: {log:?}"
+    );
+    assert!(
+        log[0].contains("new_person") && log[1].contains("visit_page"),
+        "{log:?}"
+    );
+
+    let rejected: [(&str, Vec<u8>, u64, &str); 3] = [
+        (
+            "named_before_created",
+            format!(
+                "{}\n{}\n",
+                visit("13:00:00", "late@example.com"),
+                created("13:05:00", "late@example.com")
+            )
+            .into_bytes(),
+            1,
+            "no person has email `late@example.com`",
+        ),
+        (
+            "created_twice",
+            format!(
+                "{}\n{}\n",
+                created("13:06:00", "two@example.com"),
+                created("13:05:00", "TWO@example.com")
+            )
+            .into_bytes(),
+            1,
+            "already exists",
+        ),
+        (
+            "not_utf8",
+            [
+                created("13:05:00", "ok@example.com").as_bytes(),
+                b"\n{\"at\":\"\xff\"}\n",
+            ]
+            .concat(),
+            2,
+            "UTF-8",
+        ),
+    ];
+    for (name, bytes, line, mention) in rejected {
+        let (code, stderr, file, db) = run(name, &bytes);
+        assert_eq!(code, Some(1), "{name}: {stderr}");
+        let shown = Path::new(&file).display().to_string();
+        assert!(
+            stderr.contains(&format!("{shown}:{line}")),
+            "{name}: line {line}: {stderr}"
+        );
+        assert!(stderr.contains(mention), "{name}: {stderr}");
+        assert!(log_lines(&db).is_empty(), "{name}: nothing was applied");
+    }
+}

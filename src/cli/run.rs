@@ -9,7 +9,7 @@ use clap::Args;
 use super::common::{load_program, open_store, parse_time, print_table, wall_clock, Exit};
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_REJECTED};
 use crate::check::ir::CampaignKind;
-use crate::engine::events::{read_events, InputRejected};
+use crate::engine::events::InputRejected;
 use crate::engine::inputs::parse_people_csv;
 use crate::engine::run::Engine;
 use crate::store::{LogQuery, Store};
@@ -92,21 +92,12 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
         }
     };
     let people = args.people.as_ref().map(read_file).transpose()?;
+    // The events file is read line by line when it is added, never whole.
     let events = match &args.events {
-        Some(p) => {
-            let bytes = read_file(p)?;
-            match String::from_utf8(bytes) {
-                Ok(t) => Some(t),
-                Err(e) => {
-                    eprintln!(
-                        "error: {}: the file is not valid UTF-8 (byte {})",
-                        p.display(),
-                        e.utf8_error().valid_up_to()
-                    );
-                    return Err(EXIT_REJECTED);
-                }
-            }
-        }
+        Some(p) => Some(std::fs::File::open(p).map_err(|e| {
+            eprintln!("error: cannot read `{}`: {e}", p.display());
+            EXIT_FAILURE
+        })?),
         None => None,
     };
 
@@ -154,13 +145,10 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
         })?;
         engine.import_people(&records, clock).map_err(db_err)?;
     }
-    if let (Some(text), Some(path)) = (&events, &args.events) {
+    if let (Some(file), Some(path)) = (events, &args.events) {
         let name = path.display().to_string();
-        let parsed = read_events(&program, &name, text).map_err(|e| {
-            eprintln!("error: {e}");
-            EXIT_REJECTED
-        })?;
-        match engine.add_events(&name, &parsed, clock) {
+        let reader = std::io::BufReader::with_capacity(1 << 16, file);
+        match engine.add_events_from(&name, reader, clock) {
             Ok(_) => {}
             Err(InputRejected::Input(e)) => {
                 eprintln!("error: {e}");

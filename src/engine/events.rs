@@ -1,7 +1,7 @@
 //! Inputs: people imported from CSV and events from JSON lines, validated as a whole before
 //! anything is applied, stored as pending inputs, and applied in time order (LANGUAGE.md 9.2).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Map, Value as Json};
 
@@ -87,102 +87,266 @@ impl Engine<'_> {
         })
     }
 
-    /// Validates a whole events file against the store (people exist, no event earlier than
-    /// the clock) and stores its events as pending inputs. Nothing is stored when a line is bad.
+    /// Validates events against the store (people exist, no event earlier than the clock) and
+    /// stores them as pending inputs. Nothing is stored when one is bad.
     pub fn add_events(
         &mut self,
         file: &str,
         events: &[(InputEvent, String)],
         clock: i64,
     ) -> std::result::Result<usize, InputRejected> {
-        let program = self.program();
-        let mut order: Vec<&(InputEvent, String)> = events.iter().collect();
-        order.sort_by_key(|(e, _)| (e.at, e.line));
-        let mut created: HashSet<String> = HashSet::new();
-        // People already found: a file names the same people again and again.
-        let mut known_ids: HashSet<PersonId> = HashSet::new();
-        let mut known_emails: HashSet<String> = HashSet::new();
-        for (e, _) in &order {
-            let at = e.at.timestamp();
-            if at < clock {
-                return Err(InputError::new(
-                    file,
-                    e.line,
-                    format!(
-                        "this event is at {} but the store's clock is already at {}",
-                        rfc3339(at),
-                        rfc3339(clock)
-                    ),
-                )
-                .into());
+        self.intake(file, clock, |next| {
+            for (e, body) in events {
+                next(e.clone(), body)?;
             }
-            match &e.person {
-                PersonRef::Id(id) => {
-                    if !known_ids.contains(id) && self.store().person(*id)?.is_none() {
-                        return Err(InputError::new(
-                            file,
+            Ok(())
+        })
+    }
+
+    /// Reads an events file line by line (LANGUAGE.md 9.2), validating each event and storing
+    /// it as a pending input, in one transaction: a bad line anywhere stores nothing. Memory
+    /// does not grow with the file, only with the people it creates.
+    pub fn add_events_from(
+        &mut self,
+        file: &str,
+        reader: impl std::io::BufRead,
+        clock: i64,
+    ) -> std::result::Result<usize, InputRejected> {
+        let program = self.program();
+        self.intake(file, clock, |next| {
+            let mut reader = reader;
+            let mut buf = Vec::new();
+            let mut line_no = 0u64;
+            loop {
+                buf.clear();
+                let n = reader.read_until(b'\n', &mut buf).map_err(|e| {
+                    InputRejected::Input(InputError::new(
+                        file,
+                        line_no + 1,
+                        format!("the file could not be read: {e}"),
+                    ))
+                })?;
+                if n == 0 {
+                    return Ok(());
+                }
+                line_no += 1;
+                let text = std::str::from_utf8(&buf).map_err(|e| {
+                    InputError::new(
+                        file,
+                        line_no,
+                        format!("the line is not valid UTF-8 (byte {})", e.valid_up_to() + 1),
+                    )
+                })?;
+                let text = text.trim_end_matches(['\n', '\r']);
+                let text = if line_no == 1 {
+                    text.strip_prefix('\u{feff}').unwrap_or(text)
+                } else {
+                    text
+                };
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let e = super::inputs::parse_event_line(program, file, line_no, text)?;
+                next(e, text)?;
+            }
+        })
+    }
+
+    /// Runs `feed`, which hands events to the closure it is given, inside a transaction of
+    /// their own: each event is checked and stored; anything wrong rolls everything back.
+    fn intake(
+        &mut self,
+        file: &str,
+        clock: i64,
+        feed: impl FnOnce(
+            &mut dyn FnMut(InputEvent, &str) -> std::result::Result<(), InputRejected>,
+        ) -> std::result::Result<(), InputRejected>,
+    ) -> std::result::Result<usize, InputRejected> {
+        // The events get a transaction of their own, so that rejecting them undoes nothing else.
+        self.flush()?;
+        self.begin()?;
+        let mut check = EventCheck::new(file, clock);
+        let mut n = 0usize;
+        let result = feed(&mut |e, body| {
+            check.event(self, &e)?;
+            self.store().insert_input(&InputRow {
+                seq: 0,
+                at: e.at.timestamp(),
+                source: file.to_string(),
+                line: e.line,
+                body: body.to_string(),
+            })?;
+            n += 1;
+            Ok(())
+        })
+        .and_then(|_| check.finish());
+        match result {
+            Ok(()) => {
+                self.flush()?;
+                Ok(n)
+            }
+            Err(e) => {
+                self.abandon();
+                Err(e)
+            }
+        }
+    }
+}
+
+/// The order key of an event: inputs run by time, then by line.
+type Key = (i64, u64);
+
+/// What the events of one intake say about an email the store does not know, for checks that
+/// need the events in time order while the file comes in line order.
+#[derive(Default)]
+struct Unknown {
+    /// The earliest form fill (which creates the person).
+    first_fill: Option<Key>,
+    /// The two earliest `person created` events.
+    first_news: [Option<Key>; 2],
+    /// The earliest other event.
+    first_other: Option<Key>,
+}
+
+fn earliest(slot: &mut Option<Key>, key: Key) {
+    if slot.is_none_or(|k| key < k) {
+        *slot = Some(key);
+    }
+}
+
+/// Checks events one at a time against the store and the clock; emails the store does not
+/// know are settled at the end, in time order.
+struct EventCheck<'f> {
+    file: &'f str,
+    clock: i64,
+    known_ids: HashSet<PersonId>,
+    known_emails: HashSet<String>,
+    unknown: HashMap<String, Unknown>,
+}
+
+impl<'f> EventCheck<'f> {
+    fn new(file: &'f str, clock: i64) -> Self {
+        EventCheck {
+            file,
+            clock,
+            known_ids: HashSet::new(),
+            known_emails: HashSet::new(),
+            unknown: HashMap::new(),
+        }
+    }
+
+    fn error(&self, line: u64, message: String) -> InputRejected {
+        InputError::new(self.file, line, message).into()
+    }
+
+    /// Whether the store has a person with `email` (lower-cased).
+    fn known_email(&mut self, engine: &mut Engine<'_>, email: &str) -> Result<bool> {
+        if self.known_emails.contains(email) {
+            return Ok(true);
+        }
+        let known = engine.store().person_by_email(email)?.is_some();
+        if known {
+            self.known_emails.insert(email.to_string());
+        }
+        Ok(known)
+    }
+
+    fn event(
+        &mut self,
+        engine: &mut Engine<'_>,
+        e: &InputEvent,
+    ) -> std::result::Result<(), InputRejected> {
+        let at = e.at.timestamp();
+        let key = (at, e.line);
+        if at < self.clock {
+            return Err(self.error(
+                e.line,
+                format!(
+                    "this event is at {} but the store's clock is already at {}",
+                    rfc3339(at),
+                    rfc3339(self.clock)
+                ),
+            ));
+        }
+        match &e.person {
+            PersonRef::Id(id) => {
+                if !self.known_ids.contains(id) {
+                    if engine.store().person(*id)?.is_none() {
+                        return Err(self.error(e.line, format!("no person has id {id}")));
+                    }
+                    self.known_ids.insert(*id);
+                }
+            }
+            PersonRef::Email(email) => {
+                let email = email.to_lowercase();
+                if !self.known_email(engine, &email)? {
+                    let u = self.unknown.entry(email).or_default();
+                    if matches!(e.kind, EventKind::FillsOutForm { .. }) {
+                        earliest(&mut u.first_fill, key);
+                    } else {
+                        earliest(&mut u.first_other, key);
+                    }
+                }
+            }
+            PersonRef::New(values) => {
+                if let Some((_, Some(Scalar::Text(email)))) =
+                    values.iter().find(|(f, _)| *f == EMAIL)
+                {
+                    let email = email.to_lowercase();
+                    if self.known_email(engine, &email)? {
+                        return Err(self.error(
                             e.line,
-                            format!("no person has id {id}"),
-                        )
-                        .into());
+                            format!("a person with email `{email}` already exists"),
+                        ));
                     }
-                    known_ids.insert(*id);
-                }
-                PersonRef::Email(email) => {
-                    let key = email.to_lowercase();
-                    let known = created.contains(&key)
-                        || known_emails.contains(&key)
-                        || self.store().person_by_email(email)?.is_some();
-                    if known {
-                        known_emails.insert(key);
-                    }
-                    if !known {
-                        if matches!(e.kind, EventKind::FillsOutForm { .. }) {
-                            created.insert(email.to_lowercase());
-                        } else {
-                            return Err(InputError::new(
-                                file,
-                                e.line,
-                                format!("no person has email `{email}`"),
-                            )
-                            .into());
-                        }
-                    }
-                }
-                PersonRef::New(values) => {
-                    if let Some((_, Some(Scalar::Text(email)))) =
-                        values.iter().find(|(f, _)| *f == EMAIL)
-                    {
-                        let exists = created.contains(&email.to_lowercase())
-                            || self.store().person_by_email(email)?.is_some();
-                        if exists {
-                            return Err(InputError::new(
-                                file,
-                                e.line,
-                                format!("a person with email `{email}` already exists"),
-                            )
-                            .into());
-                        }
-                        created.insert(email.to_lowercase());
+                    let u = self.unknown.entry(email).or_default();
+                    match u.first_news {
+                        [Some(a), _] if key < a => u.first_news = [Some(key), Some(a)],
+                        [Some(a), Some(b)] if key < b => u.first_news = [Some(a), Some(key)],
+                        [Some(a), None] => u.first_news = [Some(a), Some(key)],
+                        [None, _] => u.first_news = [Some(key), None],
+                        _ => {}
                     }
                 }
             }
         }
-        let _ = program;
-        let n = order.len();
-        self.with_tx(|engine| {
-            for (e, body) in order {
-                engine.store().insert_input(&InputRow {
-                    seq: 0,
-                    at: e.at.timestamp(),
-                    source: file.to_string(),
-                    line: e.line,
-                    body: body.clone(),
-                })?;
+        Ok(())
+    }
+
+    /// Settles the emails the store did not know, as if the events came in time order: the
+    /// first event of such an email must create the person (a form fill or `person created`),
+    /// and a `person created` after the person exists is an error. The earliest error wins.
+    fn finish(&self) -> std::result::Result<(), InputRejected> {
+        let mut worst: Option<(Key, String)> = None;
+        for (email, u) in &self.unknown {
+            let created = match (u.first_fill, u.first_news[0]) {
+                (Some(f), Some(n)) => Some(f.min(n)),
+                (f, n) => f.or(n),
+            };
+            let problem = match (created, u.first_other) {
+                (None, Some(o)) => Some((o, format!("no person has email `{email}`"))),
+                (Some(c), Some(o)) if o < c => Some((o, format!("no person has email `{email}`"))),
+                _ => None,
             }
-            Ok(())
-        })?;
-        Ok(n)
+            .or_else(|| {
+                // A `person created` that is not the first creation.
+                let second = match (u.first_fill, u.first_news) {
+                    (Some(f), [Some(n), _]) if f < n => Some(n),
+                    (_, [Some(_), Some(n2)]) => Some(n2),
+                    _ => None,
+                };
+                second.map(|k| (k, format!("a person with email `{email}` already exists")))
+            });
+            if let Some((k, m)) = problem {
+                if worst.as_ref().is_none_or(|(w, _)| k < *w) {
+                    worst = Some((k, m));
+                }
+            }
+        }
+        match worst {
+            Some(((_, line), message)) => Err(self.error(line, message)),
+            None => Ok(()),
+        }
     }
 }
 

@@ -120,7 +120,7 @@ impl<'a> Engine<'a> {
         self.store.clock()
     }
 
-    fn begin(&mut self) -> Result<()> {
+    pub(crate) fn begin(&mut self) -> Result<()> {
         if !self.in_tx {
             self.store.begin()?;
             self.in_tx = true;
@@ -168,7 +168,7 @@ impl<'a> Engine<'a> {
     }
 
     /// Abandons the open transaction and everything it held in memory.
-    fn abandon(&mut self) {
+    pub(crate) fn abandon(&mut self) {
         let _ = self.store.rollback();
         self.in_tx = false;
         self.pending = 0;
