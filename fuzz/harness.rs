@@ -156,6 +156,23 @@ pub fn events(data: &[u8]) {
     let program = fixed_program();
     let _ = parse_events(program, "events.jsonl", &text);
     let _ = read_events(program, "events.jsonl", &text);
+    // The raw bytes, line by line, into a store with two people; when accepted, a day of them.
+    let Ok(mut store) = SqliteStore::open(":memory:") else {
+        return;
+    };
+    let Ok(mut engine) = Engine::new(program, &mut store) else {
+        return;
+    };
+    let Ok(clock) = engine.clock_or_start(T0) else {
+        return;
+    };
+    let people = b"email\nann@example.com\nbo@example.com\n";
+    if let Ok(records) = parse_people_csv(program, "people.csv", &people[..]) {
+        let _ = engine.import_people(&records, clock);
+    }
+    if engine.add_events_from("events.jsonl", data, clock).is_ok() {
+        let _ = engine.run_until(clock + 86_400);
+    }
 }
 
 /// `csv`: the fuzz bytes as a people CSV for a fixed program.
