@@ -428,7 +428,7 @@ fn date_test(value: Option<&Scalar>, test: &FieldTest, now: i64, tz: Tz) -> bool
 }
 
 /// `[start, end]` instants of a literal on a datetime field: a date is its whole local day.
-fn range(s: &Scalar, tz: Tz) -> Option<(i64, i64)> {
+pub(crate) fn range(s: &Scalar, tz: Tz) -> Option<(i64, i64)> {
     match s {
         Scalar::DateTime(t) => Some((t.timestamp(), t.timestamp())),
         Scalar::Date(d) => {

@@ -32,8 +32,8 @@ use rusqlite::Connection;
 use crate::check::ir::{
     Cond, FieldTest, FieldType, Filters, History, HistoryWindow, Logic, LogicExpr, Program, Scalar,
 };
-use crate::engine::conditions::{field_test, log_types, MAX_SMART_LIST_DEPTH};
-use crate::engine::value::{day_start, display, local_date};
+use crate::engine::conditions::{field_test, log_types, range, MAX_SMART_LIST_DEPTH};
+use crate::engine::value::{display, local_date};
 
 /// The deepest SQL expression a plan builds (SQLite refuses trees deeper than 1,000).
 const MAX_SQL_DEPTH: u32 = 240;
@@ -620,22 +620,6 @@ fn date_text(d: NaiveDate) -> Option<String> {
     (0..=9999)
         .contains(&d.year())
         .then(|| d.format("%Y-%m-%d").to_string())
-}
-
-/// `[start, end]` instants of a literal on a datetime field (as `engine::conditions`).
-fn range(s: &Scalar, tz: Tz) -> Option<(i64, i64)> {
-    match s {
-        Scalar::DateTime(t) => Some((t.timestamp(), t.timestamp())),
-        Scalar::Date(d) => {
-            let start = day_start(*d, tz);
-            let end = d
-                .succ_opt()
-                .map(|n| day_start(n, tz) - 1)
-                .unwrap_or(i64::MAX);
-            Some((start, end))
-        }
-        _ => None,
-    }
 }
 
 fn num(s: &Scalar) -> Option<f64> {
