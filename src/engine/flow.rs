@@ -203,8 +203,14 @@ impl Runner<'_> {
             return Ok(());
         };
         let name = campaign.name.as_str();
-        let member = self.store.membership(name, person.id)?;
-        let last = member.as_ref().and_then(|m| m.last_entered);
+        // `qualify every time` admits whatever the history: no need to read it.
+        let last = match campaign.qualify {
+            Qualify::EveryTime => None,
+            _ => self
+                .store
+                .membership(name, person.id)?
+                .and_then(|m| m.last_entered),
+        };
         let admitted = match (campaign.qualify, last) {
             (_, None) | (Qualify::EveryTime, _) => true,
             (Qualify::Once, Some(_)) => false,
