@@ -731,6 +731,13 @@ pub enum Wait {
 }
 
 impl Program {
+    /// The type of `field` (text for an id the program does not have).
+    pub fn field_type(&self, field: FieldId) -> FieldType {
+        self.fields
+            .get(field.index())
+            .map_or(FieldType::Text, |f| f.ty)
+    }
+
     /// The field called `name`.
     pub fn field(&self, name: &str) -> Option<FieldId> {
         self.fields

@@ -79,14 +79,13 @@ impl Eval<'_> {
     fn cond_at(&self, cond: &Cond, person: &Person, depth: u32) -> Result<bool> {
         let p = self.program;
         Ok(match cond {
-            Cond::Field { field, test } => {
-                let ty = p
-                    .fields
-                    .get(field.index())
-                    .map(|f| f.ty)
-                    .unwrap_or(FieldType::Text);
-                field_test(ty, person.get(*field), test, self.now, self.tz)
-            }
+            Cond::Field { field, test } => field_test(
+                p.field_type(*field),
+                person.get(*field),
+                test,
+                self.now,
+                self.tz,
+            ),
             Cond::AllPeople => true,
             Cond::MemberOfList(l) => match p.lists.get(l.index()) {
                 Some(list) => self.store.in_list(&list.name, person.id)?,
@@ -230,9 +229,7 @@ fn constraints_hold(
         m.asset
             .as_deref()
             .and_then(|f| program.field(f))
-            .and_then(|f| program.fields.get(f.index()))
-            .map(|f| f.ty)
-            .unwrap_or(FieldType::Text)
+            .map_or(FieldType::Text, |f| program.field_type(f))
     };
     m.constraints.iter().all(|c| match c {
         Constraint::LinkContains(s) => text("link").to_lowercase().contains(&s.to_lowercase()),

@@ -332,11 +332,7 @@ impl Translator<'_> {
         let p = self.program;
         match cond {
             Cond::Field { field, test } => {
-                let ty = p
-                    .fields
-                    .get(field.index())
-                    .map(|f| f.ty)
-                    .unwrap_or(FieldType::Text);
+                let ty = p.field_type(*field);
                 match self.columns.get(field.index()) {
                     Some((col, cty)) if *cty == ty => {
                         let col = format!("\"{col}\"");
