@@ -254,3 +254,50 @@ fn people_named_by_email_are_settled_in_time_order() {
         assert!(log_lines(&db).is_empty(), "{name}: nothing was applied");
     }
 }
+
+/// An events file that cannot be read at all is a failure (2), not a rejected line; a byte order
+/// mark and Windows line ends are read as text.
+#[test]
+fn unreadable_events_files_exit_2_and_crlf_files_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).display().to_string();
+    std::fs::write(p("script.camp"), SCRIPT).unwrap();
+    std::fs::write(p("people.csv"), "email\nann@example.com\n").unwrap();
+    let script = p("script.camp");
+    let run = |events: &str, db: &str| {
+        camp(&[
+            "run",
+            &script,
+            "--db",
+            &p(db),
+            "--people",
+            &p("people.csv"),
+            "--events",
+            events,
+            "--from",
+            "2026-12-01T00:00:00Z",
+            "--until",
+            "2026-12-02T00:00:00Z",
+            "-q",
+        ])
+    };
+    for (events, db) in [(p("missing.jsonl"), "a.db"), (p(""), "b.db")] {
+        let out = run(&events, db);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{events}: {stderr}");
+        assert!(stderr.contains("cannot read"), "{stderr}");
+    }
+    std::fs::write(p("crlf.jsonl"), format!("\u{feff}{GOOD}\r\n\r\n{GOOD}\r\n")).unwrap();
+    let out = run(&p("crlf.jsonl"), "c.db");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = log_lines(&p("c.db"));
+    assert_eq!(
+        log.iter().filter(|l| l.contains("visit_page")).count(),
+        2,
+        "both events ran: {log:?}"
+    );
+}

@@ -94,6 +94,10 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
     let people = args.people.as_ref().map(read_file).transpose()?;
     // The events file is read line by line when it is added, never whole.
     let events = match &args.events {
+        Some(p) if p.is_dir() => {
+            eprintln!("error: cannot read `{}`: it is a directory", p.display());
+            return Err(EXIT_FAILURE);
+        }
         Some(p) => Some(std::fs::File::open(p).map_err(|e| {
             eprintln!("error: cannot read `{}`: {e}", p.display());
             EXIT_FAILURE
