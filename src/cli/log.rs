@@ -9,7 +9,7 @@ use super::{ListFormat, EXIT_FAILURE, EXIT_OK};
 use crate::report::{
     activity_json, activity_row, outbox_json, outbox_row, LOG_HEADER, OUTBOX_HEADER,
 };
-use crate::store::{LogQuery, Store};
+use crate::store::{LogQuery, Result as StoreResult, Store, StoreError};
 
 /// Arguments of `camp log`.
 #[derive(Debug, Args)]
@@ -62,7 +62,7 @@ pub fn resolve_person(
 pub fn run_log(args: &LogArgs) -> i32 {
     let inner = || -> Result<(), Exit> {
         let store = existing_store(&args.db)?;
-        let fail = |e: crate::store::StoreError| {
+        let fail = |e: StoreError| {
             eprintln!("error: {e}");
             EXIT_FAILURE
         };
@@ -107,7 +107,7 @@ pub fn run_log(args: &LogArgs) -> i32 {
 pub fn run_outbox(args: &OutboxArgs) -> i32 {
     let inner = || -> Result<(), Exit> {
         let store = existing_store(&args.db)?;
-        let fail = |e: crate::store::StoreError| {
+        let fail = |e: StoreError| {
             eprintln!("error: {e}");
             EXIT_FAILURE
         };
@@ -136,20 +136,12 @@ pub fn run_outbox(args: &OutboxArgs) -> i32 {
 /// the scan quietly with exit status 1; a store error is reported by `fail`.
 fn stream(
     out: &mut dyn Write,
-    fail: impl Fn(crate::store::StoreError) -> Exit,
-    scan: impl FnOnce(
-        &mut dyn FnMut(&serde_json::Value) -> crate::store::Result<()>,
-    ) -> crate::store::Result<()>,
+    fail: impl Fn(StoreError) -> Exit,
+    scan: impl FnOnce(&mut dyn FnMut(&serde_json::Value) -> StoreResult<()>) -> StoreResult<()>,
 ) -> Result<(), Exit> {
-    let mut closed = false;
-    let res = scan(&mut |line| {
-        writeln!(out, "{line}").map_err(|_| {
-            closed = true;
-            crate::store::StoreError::Corrupt("the output was closed".into())
-        })
-    });
-    if closed {
-        return Err(EXIT_FAILURE);
+    match scan(&mut |line| writeln!(out, "{line}").map_err(|_| StoreError::Stopped)) {
+        Ok(()) => Ok(()),
+        Err(StoreError::Stopped) => Err(EXIT_FAILURE),
+        Err(e) => Err(fail(e)),
     }
-    res.map_err(fail)
 }

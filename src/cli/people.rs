@@ -113,11 +113,11 @@ pub fn run_people(args: &PeopleArgs) -> i32 {
             }
             Ok(())
         });
-        let res = res.and_then(|_| sink.write(&store, &mut batch));
-        if sink.failed {
-            return Err(EXIT_FAILURE);
+        match res.and_then(|_| sink.write(&store, &mut batch)) {
+            Ok(()) => {}
+            Err(StoreError::Stopped) => return Err(EXIT_FAILURE),
+            Err(e) => return Err(fail(e)),
         }
-        res.map_err(fail)?;
         sink.finish().map_err(|_| EXIT_FAILURE)
     };
     inner().err().unwrap_or(EXIT_OK)
@@ -141,8 +141,6 @@ struct Sink {
     line: Vec<u8>,
     /// The table's rows.
     table: Vec<Vec<String>>,
-    /// Writing failed (a closed pipe...): stop quietly.
-    failed: bool,
 }
 
 impl Sink {
@@ -155,7 +153,6 @@ impl Sink {
             cells: Vec::new(),
             line: Vec::new(),
             table: Vec::new(),
-            failed: false,
         }
     }
 
@@ -167,10 +164,8 @@ impl Sink {
         let ids: Vec<_> = batch.iter().map(|p| p.id).collect();
         let lists = store.lists_of_people(&ids)?;
         for (p, lists) in batch.drain(..).zip(lists) {
-            if self.row(&p, &lists).is_err() {
-                self.failed = true;
-                return Err(StoreError::Corrupt("the output was closed".into()));
-            }
+            // A write that fails (a closed pipe) stops the selection quietly.
+            self.row(&p, &lists).map_err(|_| StoreError::Stopped)?;
         }
         Ok(())
     }

@@ -32,6 +32,9 @@ pub enum StoreError {
     /// A stored value could not be read back.
     #[error("corrupt value in the database: {0}")]
     Corrupt(String),
+    /// A scan's callback stopped it (its output was closed): not a store failure.
+    #[error("stopped by its reader")]
+    Stopped,
 }
 
 impl From<rusqlite::Error> for StoreError {
