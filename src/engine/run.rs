@@ -21,9 +21,9 @@ use crate::check::ir::{ActivityType, CampaignId, CampaignKind, Program};
 use crate::store::{Outcome, PersonId, Result, Store, StoreError};
 
 /// Units of work per transaction (the environment variable `CAMP_COMMIT_EVERY` overrides it,
-/// for tests that need many commit points). Every commit writes each page it changed to the write-ahead
-/// log, and the activity indexes spread one chunk's writes over many pages, so large chunks
-/// cost far less per unit (a crash redoes at most one chunk).
+/// for tests that need many commit points). Every commit writes each page it changed to the
+/// write-ahead log, and the activity indexes spread one chunk's writes over many pages, so
+/// large chunks cost far less per unit (a crash redoes at most one chunk).
 const CHUNK: u32 = 4096;
 
 /// Work is committed at least this often, so that what a run has done becomes durable (and
@@ -490,7 +490,6 @@ impl<'a> Engine<'a> {
     /// Returns false when the queue is empty.
     fn dispatch_one(&mut self) -> Result<bool> {
         if self.index.is_empty() {
-            self.queue.clear();
             return Ok(false);
         }
         let Some(Queued { activity, chain }) = self.next_queued()? else {
