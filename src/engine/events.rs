@@ -97,7 +97,7 @@ impl Engine<'_> {
     ) -> std::result::Result<usize, InputRejected> {
         self.intake(file, clock, |next| {
             for (e, body) in events {
-                next(e.clone(), body)?;
+                next(e, body)?;
             }
             Ok(())
         })
@@ -114,41 +114,7 @@ impl Engine<'_> {
     ) -> std::result::Result<usize, InputRejected> {
         let program = self.program();
         self.intake(file, clock, |next| {
-            let mut reader = reader;
-            let mut buf = Vec::new();
-            let mut line_no = 0u64;
-            loop {
-                buf.clear();
-                let n = reader.read_until(b'\n', &mut buf).map_err(|e| {
-                    InputRejected::Input(InputError::new(
-                        file,
-                        line_no + 1,
-                        format!("the file could not be read: {e}"),
-                    ))
-                })?;
-                if n == 0 {
-                    return Ok(());
-                }
-                line_no += 1;
-                let text = std::str::from_utf8(&buf).map_err(|e| {
-                    InputError::new(
-                        file,
-                        line_no,
-                        format!("the line is not valid UTF-8 (byte {})", e.valid_up_to() + 1),
-                    )
-                })?;
-                let text = text.trim_end_matches(['\n', '\r']);
-                let text = if line_no == 1 {
-                    text.strip_prefix('\u{feff}').unwrap_or(text)
-                } else {
-                    text
-                };
-                if text.trim().is_empty() {
-                    continue;
-                }
-                let e = super::inputs::parse_event_line(program, file, line_no, text)?;
-                next(e, text)?;
-            }
+            super::inputs::read_event_lines(program, file, reader, |e, text| next(&e, text))
         })
     }
 
@@ -159,7 +125,7 @@ impl Engine<'_> {
         file: &str,
         clock: i64,
         feed: impl FnOnce(
-            &mut dyn FnMut(InputEvent, &str) -> std::result::Result<(), InputRejected>,
+            &mut dyn FnMut(&InputEvent, &str) -> std::result::Result<(), InputRejected>,
         ) -> std::result::Result<(), InputRejected>,
     ) -> std::result::Result<usize, InputRejected> {
         // The events get a transaction of their own, so that rejecting them undoes nothing else.
@@ -168,7 +134,7 @@ impl Engine<'_> {
         let mut check = EventCheck::new(file, clock);
         let mut n = 0usize;
         let result = feed(&mut |e, body| {
-            check.event(self, &e)?;
+            check.event(self, e)?;
             self.store().insert_input(&InputRow {
                 seq: 0,
                 at: e.at.timestamp(),
@@ -569,14 +535,10 @@ pub fn read_events(
     file: &str,
     text: &str,
 ) -> std::result::Result<Vec<(InputEvent, String)>, InputError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let e = super::inputs::parse_event_line(program, file, i as u64 + 1, line)?;
+    super::inputs::read_event_lines(program, file, text.as_bytes(), |e, line| {
         out.push((e, line.to_string()));
-    }
+        Ok::<_, InputError>(())
+    })?;
     Ok(out)
 }

@@ -734,15 +734,56 @@ pub fn parse_events(
     file_name: &str,
     text: &str,
 ) -> Result<Vec<InputEvent>, InputError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
+    read_event_lines(program, file_name, text.as_bytes(), |e, _| {
+        out.push(e);
+        Ok::<_, InputError>(())
+    })?;
+    Ok(out)
+}
+
+/// Reads an events file line by line, never whole: one JSON object per line, blank lines
+/// skipped, a byte order mark allowed. Calls `f` with each event and its line's text, in file
+/// order; the first bad line, unreadable line or error of `f` stops the reading.
+pub fn read_event_lines<E: From<InputError>>(
+    program: &Program,
+    file_name: &str,
+    mut reader: impl std::io::BufRead,
+    mut f: impl FnMut(InputEvent, &str) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut buf = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        buf.clear();
+        let n = reader.read_until(b'\n', &mut buf).map_err(|e| {
+            InputError::new(
+                file_name,
+                line_no + 1,
+                format!("the file could not be read: {e}"),
+            )
+        })?;
+        if n == 0 {
+            return Ok(());
+        }
+        line_no += 1;
+        let text = std::str::from_utf8(&buf).map_err(|e| {
+            InputError::new(
+                file_name,
+                line_no,
+                format!("the line is not valid UTF-8 (byte {})", e.valid_up_to() + 1),
+            )
+        })?;
+        let text = text.trim_end_matches(['\n', '\r']);
+        let text = if line_no == 1 {
+            text.strip_prefix('\u{feff}').unwrap_or(text)
+        } else {
+            text
+        };
+        if text.trim().is_empty() {
             continue;
         }
-        out.push(parse_event_line(program, file_name, i as u64 + 1, line)?);
+        f(parse_event_line(program, file_name, line_no, text)?, text)?;
     }
-    Ok(out)
 }
 
 /// Reads one line of an events file (line `line_no` of `file_name`, for messages).
