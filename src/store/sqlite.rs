@@ -230,6 +230,13 @@ impl SqliteStore {
         })
     }
 
+    /// Whether the system opened the database read-only (a write-protected file).
+    pub fn read_only(&self) -> bool {
+        self.conn
+            .is_readonly(rusqlite::MAIN_DB)
+            .unwrap_or(false)
+    }
+
     /// Whether a transaction is open (the cache is used only then).
     fn in_tx(&self) -> bool {
         !self.conn.is_autocommit()
@@ -1007,6 +1014,15 @@ impl Store for SqliteStore {
             "SELECT id, person, campaign, path, wake_at, depth, context FROM waits ORDER BY wake_at, id",
         )?;
         let rows = stmt.query_map([], read_wait)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn person_waits(&self, person: PersonId) -> Result<Vec<WaitRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, person, campaign, path, wake_at, depth, context FROM waits
+             WHERE person = ?1 ORDER BY wake_at, id",
+        )?;
+        let rows = stmt.query_map([person], read_wait)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
