@@ -112,28 +112,40 @@ impl RunnerLock {
             lock: path.clone(),
             source,
         };
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io)?;
-        if !file.try_lock_exclusive().map_err(io)? {
-            let holder = read_holder(&file, &path);
-            match wait {
-                Wait::No => {
-                    return Err(LockError::Held {
-                        store: db.to_string(),
-                        holder,
-                    })
-                }
-                Wait::Yes(told) => {
-                    told(holder.as_ref());
-                    file.lock_exclusive().map_err(io)?;
+        let mut wait = wait;
+        let mut told_once = false;
+        let file = loop {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(io)?;
+            if !file.try_lock_exclusive().map_err(io)? {
+                let holder = read_holder(&file, &path);
+                match &mut wait {
+                    Wait::No => {
+                        return Err(LockError::Held {
+                            store: db.to_string(),
+                            holder,
+                        })
+                    }
+                    Wait::Yes(told) => {
+                        if !told_once {
+                            told(holder.as_ref());
+                            told_once = true;
+                        }
+                        file.lock_exclusive().map_err(io)?;
+                    }
                 }
             }
-        }
+            // The holder before may have removed the file (a failed command that created the
+            // store removes its lock file too): the lock counts only on the file at `path`.
+            if same_file(&file, &path) {
+                break file;
+            }
+        };
         let mut lock = RunnerLock {
             file,
             path: path.clone(),
@@ -158,11 +170,35 @@ impl RunnerLock {
     }
 }
 
+impl RunnerLock {
+    /// Removes the lock file, then releases the lock (for a command that leaves nothing behind).
+    pub fn remove(self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 impl Drop for RunnerLock {
     /// Clears the record, then releases the lock (closing the file would release it too).
     fn drop(&mut self) {
         let _ = self.file.set_len(0);
         let _ = FileExt::unlock(&self.file);
+    }
+}
+
+/// Whether `path` still names the open `file`.
+fn same_file(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.exists()
     }
 }
 

@@ -130,6 +130,9 @@ impl Drop for OpenStore {
                 p.push(suffix);
                 let _ = std::fs::remove_file(PathBuf::from(p));
             }
+            if let Some(lock) = self.lock.take() {
+                lock.remove();
+            }
         }
         drop(self.lock.take());
     }
