@@ -195,6 +195,12 @@ fn writable(db: &str, exists: bool) -> Result<(), OpenError> {
     if !folder.is_dir() {
         return Err(OpenError::NoFolder(db.to_string()));
     }
+    // The store's journal and lock file are written beside it.
+    #[cfg(unix)]
+    if let Err(e) = rustix::fs::access(folder, rustix::fs::Access::WRITE_OK) {
+        let e = std::io::Error::from(e);
+        return Err(OpenError::FolderReadOnly(db.to_string(), e.to_string()));
+    }
     if exists {
         // Opening for writing changes nothing, not even the modification time.
         if let Err(e) = std::fs::OpenOptions::new().write(true).open(path) {
