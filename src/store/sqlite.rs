@@ -189,7 +189,7 @@ impl SqliteStore {
                 {
                     not_camp(path, "the file is not a SQLite database")
                 }
-                other => StoreError::Sqlite(other),
+                other => StoreError::from(other),
             })?;
         let tables: i64 = conn.query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
