@@ -397,7 +397,19 @@ impl Store for SqliteStore {
             }
         }
         let mut columns = Vec::new();
-        let tx = self.conn.unchecked_transaction()?;
+        // A store that already fits the program is only read: listings never take the write
+        // lock, so they never wait for a runner nor make one wait.
+        let tz = program.settings.time_zone.name();
+        let fits = program
+            .fields
+            .iter()
+            .all(|f| f.builtin || known.contains_key(&f.name))
+            && self.meta("time_zone")?.as_deref() == Some(tz);
+        let tx = if fits {
+            None
+        } else {
+            Some(self.conn.unchecked_transaction()?)
+        };
         for field in &program.fields {
             if field.builtin {
                 columns.push((field.name.clone(), field.ty));
@@ -415,26 +427,31 @@ impl Store for SqliteStore {
                     )))
                 }
                 None => {
-                    tx.execute(
-                        &format!(
-                            "ALTER TABLE people ADD COLUMN \"{col}\" {}",
-                            sql_type(field.ty)
-                        ),
-                        [],
-                    )?;
-                    tx.execute(
-                        "INSERT INTO fields (name, type) VALUES (?1, ?2)",
-                        params![field.name, type_name(field.ty)],
-                    )?;
+                    // (`tx` is open: a store missing a field does not fit.)
+                    if let Some(tx) = &tx {
+                        tx.execute(
+                            &format!(
+                                "ALTER TABLE people ADD COLUMN \"{col}\" {}",
+                                sql_type(field.ty)
+                            ),
+                            [],
+                        )?;
+                        tx.execute(
+                            "INSERT INTO fields (name, type) VALUES (?1, ?2)",
+                            params![field.name, type_name(field.ty)],
+                        )?;
+                    }
                 }
             }
             columns.push((col, field.ty));
         }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('time_zone', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [program.settings.time_zone.name()],
-        )?;
-        tx.commit()?;
+        if let Some(tx) = tx {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('time_zone', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [tz],
+            )?;
+            tx.commit()?;
+        }
         debug_assert!(program
             .fields
             .iter()
