@@ -3,6 +3,9 @@
 //!
 //! The engine talks to the [`Store`] trait, never to SQL; [`sqlite::SqliteStore`] is the
 //! embedded implementation. Times are whole seconds since the Unix epoch (UTC).
+//!
+//! Commands reach a store through [`open::open`], the one opening path: for reading it takes no
+//! lock; for writing it takes the store's runner lock ([`lock`], LANGUAGE.md 13.1) first.
 
 pub mod lock;
 pub mod open;
