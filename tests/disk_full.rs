@@ -32,7 +32,9 @@ impl Drop for Mounted {
 fn mount_small_disk(at: &Path, size: &str) -> Option<Mounted> {
     let uid = Command::new("id").arg("-u").output().ok()?;
     if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
-        eprintln!("skipped: mounting a size-limited tmpfs needs root, and this test runs as another user");
+        eprintln!(
+            "skipped: mounting a size-limited tmpfs needs root, and this test runs as another user"
+        );
         return None;
     }
     let out = Command::new("mount")
@@ -64,7 +66,11 @@ fn a_full_disk_stops_the_run_and_a_later_run_finishes_it() {
     let a = dir.path().join("a.db").display().to_string();
     std::fs::copy(&base, &a).unwrap();
     let out = run_cmd(dir.path(), &a).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let want = state(&a);
 
     let small = dir.path().join("small");
@@ -98,10 +104,21 @@ fn a_full_disk_stops_the_run_and_a_later_run_finishes_it() {
     assert_eq!(check, "ok");
     drop(conn);
     let partial = state(&b);
-    assert!(partial.log.len() < want.log.len(), "the run stopped part way");
-    assert_eq!(partial.log[..], want.log[..partial.log.len()], "what was committed is a beginning of the run");
+    assert!(
+        partial.log.len() < want.log.len(),
+        "the run stopped part way"
+    );
+    assert_eq!(
+        partial.log[..],
+        want.log[..partial.log.len()],
+        "what was committed is a beginning of the run"
+    );
     let out = run_cmd(dir.path(), &b).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_same(&state(&b), &want, 1);
     no_wait_lost(&b);
     drop(mounted);

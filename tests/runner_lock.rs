@@ -29,8 +29,13 @@ fn holder(db: &str) -> Child {
         .unwrap();
     let lock = format!("{db}.lock");
     let t = Instant::now();
-    while !std::fs::read_to_string(&lock).is_ok_and(|s| s.contains(&format!("\"pid\":{}", child.id()))) {
-        assert!(t.elapsed() < Duration::from_secs(10), "the REPL never took the lock");
+    while !std::fs::read_to_string(&lock)
+        .is_ok_and(|s| s.contains(&format!("\"pid\":{}", child.id())))
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "the REPL never took the lock"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     child
@@ -61,7 +66,10 @@ fn two_runs_started_together_one_refuses_naming_the_other() {
     let first = run_cmd(dir.path(), &b).spawn().unwrap();
     let second = run_cmd(dir.path(), &b).spawn().unwrap();
     let pids = [first.id(), second.id()];
-    let outs = [first.wait_with_output().unwrap(), second.wait_with_output().unwrap()];
+    let outs = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
     let codes: Vec<_> = outs.iter().map(|o| o.status.code()).collect();
     let refused = match codes.as_slice() {
         [Some(0), Some(2)] => 1,
@@ -71,10 +79,15 @@ fn two_runs_started_together_one_refuses_naming_the_other() {
     let message = text(&outs[refused]);
     let runner = pids[1 - refused];
     assert!(
-        message.starts_with(&format!("error: `{b}` is being run by pid {runner} (camp run ")),
+        message.starts_with(&format!(
+            "error: `{b}` is being run by pid {runner} (camp run "
+        )),
         "{message}"
     );
-    assert!(message.trim_end().ends_with("; wait for it or pass --wait"), "{message}");
+    assert!(
+        message.trim_end().ends_with("; wait for it or pass --wait"),
+        "{message}"
+    );
     assert_eq!(message.lines().count(), 1, "{message}");
     assert_same(&state(&b), &want, 1);
 }
@@ -88,17 +101,30 @@ fn two_runs_started_together_with_wait_run_once() {
     let first = run_cmd(dir.path(), &b).arg("--wait").spawn().unwrap();
     let second = run_cmd(dir.path(), &b).arg("--wait").spawn().unwrap();
     let pids = [first.id(), second.id()];
-    let outs = [first.wait_with_output().unwrap(), second.wait_with_output().unwrap()];
+    let outs = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
     for o in &outs {
         assert!(o.status.success(), "{}", text(o));
     }
     // Exactly one of them waited for the other, and said so once.
-    let waited: Vec<usize> = (0..2).filter(|i| text(&outs[*i]).contains("waiting for")).collect();
-    assert_eq!(waited.len(), 1, "{:?}", outs.iter().map(text).collect::<Vec<_>>());
+    let waited: Vec<usize> = (0..2)
+        .filter(|i| text(&outs[*i]).contains("waiting for"))
+        .collect();
+    assert_eq!(
+        waited.len(),
+        1,
+        "{:?}",
+        outs.iter().map(text).collect::<Vec<_>>()
+    );
     let said = text(&outs[waited[0]]);
     assert_eq!(said.matches("waiting for").count(), 1, "{said}");
     assert!(
-        said.contains(&format!("waiting for pid {} (camp run ", pids[1 - waited[0]])),
+        said.contains(&format!(
+            "waiting for pid {} (camp run ",
+            pids[1 - waited[0]]
+        )),
         "{said}"
     );
     // The second did nothing twice: the store is one run's.
@@ -115,7 +141,10 @@ fn the_lock_of_a_killed_holder_is_free_at_once() {
     let out = run_cmd(dir.path(), &db).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
-        text(&out).contains(&format!("is being run by pid {} (camp repl --db ", repl.id())),
+        text(&out).contains(&format!(
+            "is being run by pid {} (camp repl --db ",
+            repl.id()
+        )),
         "{}",
         text(&out)
     );
@@ -151,7 +180,11 @@ fn readers_never_wait_for_a_runner() {
         .output()
         .unwrap();
     assert_eq!(import.status.code(), Some(2), "{}", text(&import));
-    assert!(text(&import).contains("is being run by pid"), "{}", text(&import));
+    assert!(
+        text(&import).contains("is being run by pid"),
+        "{}",
+        text(&import)
+    );
     let repl2 = camp_bin()
         .args(["repl", "--db", &db])
         .stdin(Stdio::null())
@@ -182,7 +215,11 @@ fn listings_read_a_store_while_it_runs() {
             let out = camp_bin().args(&args).output().unwrap();
             assert!(out.status.success(), "{args:?}: {}", text(&out));
             if reads == 0 {
-                first_log = out.stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
+                first_log = out
+                    .stdout
+                    .split(|b| *b == b'\n')
+                    .filter(|l| !l.is_empty())
+                    .count();
             }
             reads += 1;
         }
@@ -192,7 +229,10 @@ fn listings_read_a_store_while_it_runs() {
         }
     }
     assert!(reads >= 3);
-    assert!(first_log < want.log.len(), "the first listing read the store mid-run");
+    assert!(
+        first_log < want.log.len(),
+        "the first listing read the store mid-run"
+    );
     assert_same(&state(&b), &want, 1);
 }
 
@@ -204,7 +244,14 @@ fn stores_in_memory_take_no_lock() {
         .map(|_| {
             camp_bin()
                 .current_dir(dir.path())
-                .args(["run", "crash.camp", "--db", ":memory:", "--events", "events.jsonl"])
+                .args([
+                    "run",
+                    "crash.camp",
+                    "--db",
+                    ":memory:",
+                    "--events",
+                    "events.jsonl",
+                ])
                 .args(["--from", FROM, "--until", UNTIL, "-q"])
                 .stderr(Stdio::piped())
                 .spawn()

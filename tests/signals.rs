@@ -43,14 +43,26 @@ fn runs_stopped_by_sigterm_end_like_one_run() {
     let started = Instant::now();
     let out = run_cmd(dir.path(), &a).output().unwrap();
     let reference_ms = started.elapsed().as_millis() as u64;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let want = state(&a);
-    assert!(want.log.len() > 3_000, "a large enough run: {}", want.log.len());
+    assert!(
+        want.log.len() > 3_000,
+        "a large enough run: {}",
+        want.log.len()
+    );
 
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
     let (mut stopped, mut finished, mut early) = (0, 0, 0);
     for round in 1..=ROUNDS {
-        let b = dir.path().join(format!("b{round}.db")).display().to_string();
+        let b = dir
+            .path()
+            .join(format!("b{round}.db"))
+            .display()
+            .to_string();
         copy_store(&base, &b);
         // Small chunks: many commit points, so a stop often lands mid-chunk.
         let child = run_cmd(dir.path(), &b)
@@ -78,7 +90,11 @@ fn runs_stopped_by_sigterm_end_like_one_run() {
             other => panic!("round {round}: unexpected end {other:?}: {stderr}"),
         }
         let out = run_cmd(dir.path(), &b).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_same(&state(&b), &want, round);
         no_wait_lost(&b);
     }
@@ -102,7 +118,10 @@ fn sigint_stops_a_run_with_status_130() {
     let wal = format!("{b}-wal");
     let t = Instant::now();
     while std::fs::metadata(&wal).map_or(0, |m| m.len()) < 100_000 {
-        assert!(t.elapsed() < Duration::from_secs(20), "the run never started");
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the run never started"
+        );
         if child.try_wait().unwrap().is_some() {
             break;
         }
@@ -114,5 +133,12 @@ fn sigint_stops_a_run_with_status_130() {
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("stopped by SIGINT at "), "{stderr}");
     // The clock stopped where the work did, before the run's end.
-    assert!(state(&b).clock < Some(chrono::DateTime::parse_from_rfc3339(UNTIL).unwrap().timestamp()));
+    assert!(
+        state(&b).clock
+            < Some(
+                chrono::DateTime::parse_from_rfc3339(UNTIL)
+                    .unwrap()
+                    .timestamp()
+            )
+    );
 }

@@ -56,8 +56,17 @@ fn workspace() -> tempfile::TempDir {
     let out = camp_in(
         dir.path(),
         &[
-            "run", "s.camp", "--db", "camp.db", "--people", "people.csv", "--from",
-            "2026-12-01T00:00:00Z", "--until", "2026-12-01T08:00:00Z", "-q",
+            "run",
+            "s.camp",
+            "--db",
+            "camp.db",
+            "--people",
+            "people.csv",
+            "--from",
+            "2026-12-01T00:00:00Z",
+            "--until",
+            "2026-12-01T08:00:00Z",
+            "-q",
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -65,14 +74,25 @@ fn workspace() -> tempfile::TempDir {
 }
 
 /// The run that the failure cases attempt.
-const RUN: &[&str] = &["run", "s.camp", "--db", "camp.db", "--until", "2026-12-02T00:00:00Z", "-q"];
+const RUN: &[&str] = &[
+    "run",
+    "s.camp",
+    "--db",
+    "camp.db",
+    "--until",
+    "2026-12-02T00:00:00Z",
+    "-q",
+];
 
 /// Asserts one line on standard error holding `mention`, and exit status 2.
 fn refused(out: &Output, mention: &str) {
     let text = stderr(out);
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert_eq!(text.lines().count(), 1, "one line: {text}");
-    assert!(text.starts_with("error: ") && text.contains(mention), "{text}");
+    assert!(
+        text.starts_with("error: ") && text.contains(mention),
+        "{text}"
+    );
 }
 
 /// Makes `path` read-only for real: `chattr +i` as root (for whom permissions deny nothing),
@@ -129,7 +149,10 @@ fn a_store_path_that_is_a_folder_is_refused() {
     std::fs::create_dir(dir.path().join("stores")).unwrap();
     let before = snapshot(dir.path());
     let out = camp_in(dir.path(), &["run", "s.camp", "--db", "stores", "-q"]);
-    refused(&out, "`stores` is a directory, not a store: pass a file path with --db");
+    refused(
+        &out,
+        "`stores` is a directory, not a store: pass a file path with --db",
+    );
     let out = camp_in(dir.path(), &["log", "--db", "stores"]);
     refused(&out, "`stores` is a directory");
     assert_eq!(snapshot(dir.path()), before);
@@ -154,14 +177,27 @@ fn a_read_only_store_folder_is_refused_and_left_as_it_was() {
     std::fs::create_dir(&folder).unwrap();
     std::fs::copy(dir.path().join("camp.db"), folder.join("camp.db")).unwrap();
     let before = snapshot(&folder);
-    let Some(guard) = read_only(&folder) else { return };
+    let Some(guard) = read_only(&folder) else {
+        return;
+    };
     let out = camp_in(
         dir.path(),
-        &["run", "s.camp", "--db", "ro/camp.db", "--until", "2026-12-02T00:00:00Z", "-q"],
+        &[
+            "run",
+            "s.camp",
+            "--db",
+            "ro/camp.db",
+            "--until",
+            "2026-12-02T00:00:00Z",
+            "-q",
+        ],
     );
     refused(&out, "the folder of `ro/camp.db` is read-only");
     // A new store there is refused the same way, before anything is made.
-    let out = camp_in(dir.path(), &["import", "people.csv", "s.camp", "--db", "ro/new.db"]);
+    let out = camp_in(
+        dir.path(),
+        &["import", "people.csv", "s.camp", "--db", "ro/new.db"],
+    );
     refused(&out, "the folder of `ro/new.db` is read-only");
     drop(guard);
     assert_eq!(snapshot(&folder), before);
@@ -178,7 +214,10 @@ fn a_store_another_program_holds_exclusively_is_refused() {
         .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;")
         .unwrap();
     let out = camp_in(dir.path(), RUN);
-    refused(&out, "`camp.db` is locked by another program: try again when it has finished");
+    refused(
+        &out,
+        "`camp.db` is locked by another program: try again when it has finished",
+    );
     other.execute_batch("ROLLBACK").unwrap();
     drop(other);
     let log_after = camp_in(dir.path(), &["log", "--db", "camp.db", "--format", "json"]);
@@ -193,7 +232,14 @@ fn a_failed_command_leaves_no_store_behind() {
     let before = snapshot(dir.path());
     let out = camp_in(
         dir.path(),
-        &["run", "s.camp", "--from", "2027-01-15", "--until", "2026-12-01"],
+        &[
+            "run",
+            "s.camp",
+            "--from",
+            "2027-01-15",
+            "--until",
+            "2026-12-01",
+        ],
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(
@@ -212,14 +258,25 @@ fn a_failed_command_leaves_no_store_behind() {
 fn a_store_made_without_db_is_announced_once() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("s.camp"), SCRIPT).unwrap();
-    let run = ["run", "s.camp", "--from", "2026-12-01", "--until", "2026-12-02", "-q"];
+    let run = [
+        "run",
+        "s.camp",
+        "--from",
+        "2026-12-01",
+        "--until",
+        "2026-12-02",
+        "-q",
+    ];
     let out = camp_in(dir.path(), &run);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
         "created camp.db (use --db to choose another store)\n"
     );
-    let out = camp_in(dir.path(), &["run", "s.camp", "--until", "2026-12-03", "-q"]);
+    let out = camp_in(
+        dir.path(),
+        &["run", "s.camp", "--until", "2026-12-03", "-q"],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stderr(&out), "", "announced once");
     let out = camp_in(dir.path(), &["run", "s.camp", "--db", "other.db", "-q"]);
@@ -232,7 +289,15 @@ fn from_before_the_clock_names_the_store_and_the_way_out() {
     let dir = workspace();
     let out = camp_in(
         dir.path(),
-        &["run", "s.camp", "--db", "camp.db", "--from", "2026-11-01T00:00:00Z", "-q"],
+        &[
+            "run",
+            "s.camp",
+            "--db",
+            "camp.db",
+            "--from",
+            "2026-11-01T00:00:00Z",
+            "-q",
+        ],
     );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(

@@ -12,9 +12,9 @@ use super::{DiagFormat, PeopleFormat, EXIT_FAILURE, EXIT_OK, EXIT_REJECTED};
 use crate::check::ir::{Filters, Logic, Program};
 use crate::engine::inputs::parse_people_csv;
 use crate::engine::run::Engine;
-use crate::report::PersonColumns;
 use crate::engine::stop::Stop;
 use crate::engine::value::rfc3339;
+use crate::report::PersonColumns;
 use crate::store::{Person, Store, StoreError};
 use crate::workspace::Workspace;
 
@@ -234,7 +234,11 @@ pub fn run_import(args: &ImportArgs) -> i32 {
             eprintln!("error: cannot read `{}`: {e}", args.csv.display());
             EXIT_FAILURE
         })?;
-        let mut db = open_store(args.db.as_deref(), "camp.db", Access::Write { wait: args.wait })?;
+        let mut db = open_store(
+            args.db.as_deref(),
+            "camp.db",
+            Access::Write { wait: args.wait },
+        )?;
         let result = import_into(args, &bytes, &mut db);
         if let Ok(signal) = result {
             db.keep();

@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::common::{
-    load_program, open_store, parse_time, print_table, store_failure, wall_clock, Access, Db,
-    Exit,
+    load_program, open_store, parse_time, print_table, store_failure, wall_clock, Access, Db, Exit,
 };
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_REJECTED};
 use crate::check::ir::{CampaignId, CampaignKind, Program};
@@ -120,7 +119,11 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
         }
     }
 
-    let mut db = open_store(args.db.as_deref(), "camp.db", Access::Write { wait: args.wait })?;
+    let mut db = open_store(
+        args.db.as_deref(),
+        "camp.db",
+        Access::Write { wait: args.wait },
+    )?;
     let inputs = Inputs {
         from,
         until,

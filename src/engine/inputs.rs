@@ -486,7 +486,11 @@ pub fn parse_people_csv(
             .filter(|f| !f.read_only)
             .map(|f| f.name.as_str());
         let message = if unknown.len() == 1 {
-            format!("unknown column {}{}", quote(first), suggestion(first, writable))
+            format!(
+                "unknown column {}{}",
+                quote(first),
+                suggestion(first, writable)
+            )
         } else {
             let names: Vec<String> = unknown.iter().map(|(_, n)| quote(n)).collect();
             format!("unknown columns {}", names.join(", "))

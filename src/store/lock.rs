@@ -264,7 +264,10 @@ mod tests {
         drop(first);
         let again = RunnerLock::acquire(&db, "camp run b.camp", Wait::No).unwrap();
         drop(again);
-        assert_eq!(std::fs::read_to_string(dir.path().join("camp.db.lock")).unwrap(), "");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("camp.db.lock")).unwrap(),
+            ""
+        );
     }
 
     #[test]
@@ -299,6 +302,9 @@ mod tests {
         let text = h.to_string();
         assert!(text.starts_with("pid 4242 (camp run onboarding.camp, since "));
         // Today: the time alone, `HH:MM:SS`.
-        assert_eq!(text.len(), "pid 4242 (camp run onboarding.camp, since 14:02:11)".len());
+        assert_eq!(
+            text.len(),
+            "pid 4242 (camp run onboarding.camp, since 14:02:11)".len()
+        );
     }
 }

@@ -156,12 +156,14 @@ pub fn open(db: &str, access: Access<'_>) -> Result<OpenStore, OpenError> {
         Access::Write { .. } if memory => None,
         Access::Write { command, wait } => {
             writable(db, exists)?;
-            Some(RunnerLock::acquire(db, &command, wait).map_err(|e| match e {
-                LockError::Io { source, .. } if is_read_only(&source) => {
-                    OpenError::FolderReadOnly(db.to_string(), source.to_string())
-                }
-                other => OpenError::Lock(other),
-            })?)
+            Some(
+                RunnerLock::acquire(db, &command, wait).map_err(|e| match e {
+                    LockError::Io { source, .. } if is_read_only(&source) => {
+                        OpenError::FolderReadOnly(db.to_string(), source.to_string())
+                    }
+                    other => OpenError::Lock(other),
+                })?,
+            )
         }
     };
     // Created by this opening: it did not exist before the lock was taken, and no other writer

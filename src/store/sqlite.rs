@@ -232,9 +232,7 @@ impl SqliteStore {
 
     /// Whether the system opened the database read-only (a write-protected file).
     pub fn read_only(&self) -> bool {
-        self.conn
-            .is_readonly(rusqlite::MAIN_DB)
-            .unwrap_or(false)
+        self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
     }
 
     /// Whether a transaction is open (the cache is used only then).

@@ -234,4 +234,3 @@ pub fn no_wait_lost(db: &str) {
     let pending = store.waits().unwrap().len();
     assert_eq!(parked, woke + pending, "parked = woke + still waiting");
 }
-
