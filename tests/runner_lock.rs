@@ -269,3 +269,44 @@ fn stores_in_memory_take_no_lock() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn a_wait_for_the_lock_ends_with_sigint() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), 10);
+    let db = dir.path().join("w.db").display().to_string();
+    setup(dir.path(), &db);
+    let before = state(&db);
+    let mut repl = holder(&db);
+    let mut waiting = run_cmd(dir.path(), &db)
+        .arg("--wait")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once it says that it waits, interrupt it.
+    let mut stderr = std::io::BufReader::new(waiting.stderr.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut first).unwrap();
+    assert!(
+        first.starts_with(&format!(
+            "waiting for pid {} (camp repl --db {db}, since ",
+            repl.id()
+        )) && first.ends_with(&format!(") to finish with `{db}`\n")),
+        "{first}"
+    );
+    Command::new("kill")
+        .args(["-INT", &waiting.id().to_string()])
+        .status()
+        .unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = waiting.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert_eq!(
+        rest,
+        format!("stopped by SIGINT while waiting for `{db}`: nothing was done\n")
+    );
+    repl.kill().unwrap();
+    repl.wait().unwrap();
+    assert_eq!(state(&db), before, "nothing was done");
+}

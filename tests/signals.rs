@@ -142,3 +142,92 @@ fn sigint_stops_a_run_with_status_130() {
             )
     );
 }
+
+/// How an import sent SIGTERM ended.
+#[derive(Debug, PartialEq)]
+enum Import {
+    /// Stopped before writing anything: no store.
+    NotStarted,
+    /// Finished the import, saved it whole, then stopped with status 143.
+    SavedThenStopped,
+    /// Finished before the signal came.
+    Finished,
+}
+
+/// Sends SIGTERM to an import of `rows` people `delay_ms` after it holds the store's lock.
+fn import_stopped_after(delay_ms: u64, rows: usize) -> Import {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.camp"), "schema person { state: text }\n").unwrap();
+    let mut csv = String::from("email,state\n");
+    for i in 0..rows {
+        csv.push_str(&format!("p{i}@example.com,CA\n"));
+    }
+    std::fs::write(dir.path().join("people.csv"), csv).unwrap();
+    let db = dir.path().join("i.db");
+    let child = Command::new(env!("CARGO_BIN_EXE_camp"))
+        .current_dir(dir.path())
+        .args(["import", "people.csv", "s.camp", "--db", "i.db"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the lock names the import, the signals are handled.
+    let lock = dir.path().join("i.db.lock");
+    let t = Instant::now();
+    while !std::fs::read_to_string(&lock)
+        .is_ok_and(|s| s.contains(&format!("\"pid\":{}", child.id())))
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the import never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::thread::sleep(Duration::from_millis(delay_ms));
+    signal(child.id(), "TERM");
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(0) {
+        return Import::Finished;
+    }
+    assert_eq!(
+        out.status.code(),
+        Some(143),
+        "{:?} {stderr}",
+        out.status.signal()
+    );
+    if stderr.contains("before anything was written") {
+        assert_eq!(
+            stderr.trim_end(),
+            "stopped by SIGTERM before anything was written to `i.db`"
+        );
+        assert!(!db.exists(), "no store left: {stderr}");
+        return Import::NotStarted;
+    }
+    assert!(
+        stderr.contains(&format!("{rows} created, 0 updated, 0 unchanged"))
+            && stderr.contains("stopped by SIGTERM after the import was saved in `i.db`"),
+        "{stderr}"
+    );
+    let people = Command::new(env!("CARGO_BIN_EXE_camp"))
+        .current_dir(dir.path())
+        .args(["people", "--db", "i.db", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(people.status.success());
+    let listed = String::from_utf8_lossy(&people.stdout).lines().count();
+    assert_eq!(listed, rows + 1, "every person and the header");
+    Import::SavedThenStopped
+}
+
+#[test]
+fn an_import_stopped_by_sigterm_is_saved_whole_or_not_at_all() {
+    // Later and later signals: first before the import writes, then while it does.
+    let mut seen = Vec::new();
+    let mut delay = 0;
+    while !(seen.contains(&Import::NotStarted) && seen.contains(&Import::SavedThenStopped)) {
+        assert!(delay <= 2_000, "never stopped both ways: {seen:?}");
+        seen.push(import_stopped_after(delay, 20_000));
+        delay += 10;
+    }
+    eprintln!("{seen:?}");
+}

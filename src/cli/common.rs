@@ -9,7 +9,8 @@ use chrono_tz::Tz;
 use super::{DiagFormat, EXIT_FAILURE, EXIT_REJECTED};
 use crate::check::ir::Program;
 use crate::diagnostic::Diagnostic;
-use crate::store::lock::{Holder, Wait};
+use crate::engine::stop::Stop;
+use crate::store::lock::{Holder, LockError, Wait};
 use crate::store::open::{OpenError, OpenStore};
 use crate::store::{self, StoreError};
 use crate::workspace::Workspace;
@@ -36,14 +37,16 @@ pub fn load_program(files: &[std::path::PathBuf]) -> Result<(Workspace, Program)
 }
 
 /// How a command uses its store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
+#[derive(Clone, Copy, Debug)]
+pub enum Access<'a> {
     /// Listings: no lock, never waits, never creates a store.
     Read,
     /// Commands that write take the runner lock first; `wait` waits for it.
     Write {
         /// Wait for another runner instead of refusing.
         wait: bool,
+        /// A stop request that ends the wait (`None`: signals keep their usual effect).
+        stop: Option<&'a Stop>,
     },
 }
 
@@ -69,6 +72,21 @@ impl Db {
         EXIT_FAILURE
     }
 
+    /// Stops the command with the status of a signal that came before anything was written.
+    pub fn stop_if_asked(&self, stop: &Stop) -> Result<(), Exit> {
+        match stop.requested() {
+            Some(signal) => {
+                eprintln!(
+                    "stopped by {} before anything was written to `{}`",
+                    Stop::signal_name(signal),
+                    self.name
+                );
+                Err(Stop::exit_status(signal))
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Keeps the store: the command succeeded or did work worth keeping. A store created
     /// without `--db` is announced once.
     pub fn keep(&mut self) {
@@ -77,6 +95,15 @@ impl Db {
         }
         self.open.keep();
     }
+}
+
+/// From now on, `SIGINT` and `SIGTERM` ask the command to stop cleanly (`camp run`, `camp
+/// import`): a wait for the store's lock ends, and the run stops between two units of work.
+pub fn handle_signals() -> Result<Stop, Exit> {
+    Stop::on_signals().map_err(|e| {
+        eprintln!("error: cannot handle signals: {e}");
+        EXIT_FAILURE
+    })
 }
 
 /// Prints a store failure about the store `name`.
@@ -100,19 +127,35 @@ pub fn open_store(db: Option<&str>, default: &str, access: Access) -> Result<Db,
         let who = holder.map_or_else(|| "another process".to_string(), Holder::to_string);
         eprintln!("waiting for {who} to finish with `{db_name}`");
     };
-    let access = match access {
+    let give_up = || stop_requested(&access).is_some();
+    let store_access = match access {
         Access::Read => store::open::Access::Read,
-        Access::Write { wait } => store::open::Access::Write {
+        Access::Write { wait, .. } => store::open::Access::Write {
             command: command_line(),
-            wait: if wait { Wait::Yes(&mut told) } else { Wait::No },
+            wait: if wait {
+                Wait::Yes {
+                    told: &mut told,
+                    give_up: &give_up,
+                }
+            } else {
+                Wait::No
+            },
         },
     };
-    match store::open::open(db_name, access) {
+    match store::open::open(db_name, store_access) {
         Ok(open) => Ok(Db {
             open,
             name: db_name.to_string(),
             implicit: db.is_none(),
         }),
+        Err(OpenError::Lock(LockError::GaveUp { .. })) => {
+            let signal = stop_requested(&access).unwrap_or(0);
+            eprintln!(
+                "stopped by {} while waiting for `{db_name}`: nothing was done",
+                Stop::signal_name(signal)
+            );
+            Err(Stop::exit_status(signal))
+        }
         Err(OpenError::Store(_, e @ (StoreError::DiskFull | StoreError::Locked))) => {
             store_failure(db_name, &e);
             Err(EXIT_FAILURE)
@@ -121,6 +164,16 @@ pub fn open_store(db: Option<&str>, default: &str, access: Access) -> Result<Db,
             eprintln!("error: {e}");
             Err(EXIT_FAILURE)
         }
+    }
+}
+
+/// The signal that asked a command opening its store with `access` to stop, if one did.
+fn stop_requested(access: &Access<'_>) -> Option<i32> {
+    match access {
+        Access::Write {
+            stop: Some(stop), ..
+        } => stop.requested(),
+        _ => None,
     }
 }
 

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::common::{
-    open_store, parse_time, print_table, store_failure, wall_clock, Access, Db, Exit,
+    handle_signals, open_store, parse_time, print_table, store_failure, wall_clock, Access, Db,
+    Exit,
 };
 use super::{DiagFormat, PeopleFormat, EXIT_FAILURE, EXIT_OK, EXIT_REJECTED};
 use crate::check::ir::{Filters, Logic, Program};
@@ -234,12 +235,13 @@ pub fn run_import(args: &ImportArgs) -> i32 {
             eprintln!("error: cannot read `{}`: {e}", args.csv.display());
             EXIT_FAILURE
         })?;
-        let mut db = open_store(
-            args.db.as_deref(),
-            "camp.db",
-            Access::Write { wait: args.wait },
-        )?;
-        let result = import_into(args, &bytes, &mut db);
+        let stop = handle_signals()?;
+        let access = Access::Write {
+            wait: args.wait,
+            stop: Some(&stop),
+        };
+        let mut db = open_store(args.db.as_deref(), "camp.db", access)?;
+        let result = import_into(args, &bytes, &mut db, &stop);
         if let Ok(signal) = result {
             db.keep();
             if let Some(signal) = signal {
@@ -253,7 +255,12 @@ pub fn run_import(args: &ImportArgs) -> i32 {
 
 /// Imports the CSV into the open store; returns the signal that asked to stop meanwhile, if one
 /// did (the import, one transaction, is committed whole).
-fn import_into(args: &ImportArgs, bytes: &[u8], db: &mut Db) -> Result<Option<i32>, Exit> {
+fn import_into(
+    args: &ImportArgs,
+    bytes: &[u8],
+    db: &mut Db,
+    stop: &Stop,
+) -> Result<Option<i32>, Exit> {
     let (program, _) = program_for(&args.files, db.store(), None)?;
     let tz = program.settings.time_zone;
     let from = args
@@ -294,10 +301,7 @@ fn import_into(args: &ImportArgs, bytes: &[u8], db: &mut Db) -> Result<Option<i3
         store_failure(&name, &e);
         EXIT_FAILURE
     };
-    let stop = Stop::on_signals().map_err(|e| {
-        eprintln!("error: cannot handle signals: {e}");
-        EXIT_FAILURE
-    })?;
+    db.stop_if_asked(stop)?;
     let mut engine = Engine::new(&program, db.store()).map_err(fail)?;
     let clock = match (existing, from) {
         (Some(c), Some(f)) => {

@@ -27,7 +27,10 @@ pub struct ReplArgs {
 
 /// Runs `camp repl`.
 pub fn run(args: &ReplArgs) -> i32 {
-    let access = Access::Write { wait: args.wait };
+    let access = Access::Write {
+        wait: args.wait,
+        stop: None,
+    };
     let mut db = match open_store(args.db.as_deref(), ":memory:", access) {
         Ok(s) => s,
         Err(code) => return code,

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::common::{
-    load_program, open_store, parse_time, print_table, store_failure, wall_clock, Access, Db, Exit,
+    handle_signals, load_program, open_store, parse_time, print_table, store_failure, wall_clock,
+    Access, Db, Exit,
 };
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_REJECTED};
 use crate::check::ir::{CampaignId, CampaignKind, Program};
@@ -119,11 +120,12 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
         }
     }
 
-    let mut db = open_store(
-        args.db.as_deref(),
-        "camp.db",
-        Access::Write { wait: args.wait },
-    )?;
+    let stop = handle_signals()?;
+    let access = Access::Write {
+        wait: args.wait,
+        stop: Some(&stop),
+    };
+    let mut db = open_store(args.db.as_deref(), "camp.db", access)?;
     let inputs = Inputs {
         from,
         until,
@@ -131,7 +133,7 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
         people,
         events,
     };
-    let result = run_on(args, &program, &mut db, inputs);
+    let result = run_on(args, &program, &mut db, inputs, &stop);
     // A store this command created is kept when the command succeeded or was stopped with its
     // work saved; otherwise it goes.
     match result {
@@ -164,7 +166,13 @@ enum Done {
     Stopped(i32),
 }
 
-fn run_on(args: &RunArgs, program: &Program, db: &mut Db, inputs: Inputs) -> Result<Done, Exit> {
+fn run_on(
+    args: &RunArgs,
+    program: &Program,
+    db: &mut Db,
+    inputs: Inputs,
+    stop: &Stop,
+) -> Result<Done, Exit> {
     let Inputs {
         from,
         until,
@@ -219,10 +227,7 @@ fn run_on(args: &RunArgs, program: &Program, db: &mut Db, inputs: Inputs) -> Res
         store_failure(&name, &e);
         EXIT_FAILURE
     };
-    let stop = Stop::on_signals().map_err(|e| {
-        eprintln!("error: cannot handle signals: {e}");
-        EXIT_FAILURE
-    })?;
+    db.stop_if_asked(stop)?;
     let mut engine = Engine::new(program, db.store()).map_err(fail)?;
     engine.stop_on(stop.clone());
     let start = engine.clock_or_start(start).map_err(fail)?;

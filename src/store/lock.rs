@@ -64,6 +64,12 @@ pub enum LockError {
         /// The holder, when its record could be read.
         holder: Option<Holder>,
     },
+    /// Waiting for the lock was given up (a signal asked the process to stop).
+    #[error("stopped while waiting for `{store}`")]
+    GaveUp {
+        /// The store, as the user named it.
+        store: String,
+    },
     /// The lock file could not be created, opened, locked or written.
     #[error("cannot lock `{}`: {source}", .lock.display())]
     Io {
@@ -92,9 +98,17 @@ pub struct RunnerLock {
 pub enum Wait<'a> {
     /// Refuse at once ([`LockError::Held`]).
     No,
-    /// Wait; the callback is told once whom the wait is for, before waiting.
-    Yes(&'a mut dyn FnMut(Option<&Holder>)),
+    /// Wait, trying again every [`RETRY`].
+    Yes {
+        /// Told once whom the wait is for, before waiting.
+        told: &'a mut dyn FnMut(Option<&Holder>),
+        /// Asked between two tries: true gives up ([`LockError::GaveUp`]).
+        give_up: &'a dyn Fn() -> bool,
+    },
 }
+
+/// How often a waiting process tries the lock again.
+pub const RETRY: Duration = Duration::from_millis(50);
 
 impl RunnerLock {
     /// The lock file of the store at `db`: `camp.db.lock` for `camp.db`.
@@ -131,12 +145,24 @@ impl RunnerLock {
                             holder,
                         })
                     }
-                    Wait::Yes(told) => {
+                    Wait::Yes { told, give_up } => {
                         if !told_once {
                             told(holder.as_ref());
                             told_once = true;
                         }
-                        file.lock_exclusive().map_err(io)?;
+                        // Tried again and again rather than blocked on, so that the wait can
+                        // be given up.
+                        loop {
+                            if give_up() {
+                                return Err(LockError::GaveUp {
+                                    store: db.to_string(),
+                                });
+                            }
+                            std::thread::sleep(RETRY);
+                            if file.try_lock_exclusive().map_err(io)? {
+                                break;
+                            }
+                        }
                     }
                 }
             }
@@ -281,7 +307,10 @@ mod tests {
             let lock = RunnerLock::acquire(
                 &db2,
                 "camp run b.camp",
-                Wait::Yes(&mut |h| told.push(h.map(|h| h.command.clone()))),
+                Wait::Yes {
+                    told: &mut |h| told.push(h.map(|h| h.command.clone())),
+                    give_up: &|| false,
+                },
             );
             (lock.is_ok(), told)
         });
@@ -290,6 +319,29 @@ mod tests {
         let (ok, told) = waiter.join().unwrap();
         assert!(ok);
         assert_eq!(told, vec![Some("camp run a.camp".to_string())]);
+    }
+
+    #[test]
+    fn a_wait_can_be_given_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("camp.db").display().to_string();
+        let _first = RunnerLock::acquire(&db, "camp run a.camp", Wait::No).unwrap();
+        let tries = std::cell::Cell::new(0);
+        let second = RunnerLock::acquire(
+            &db,
+            "camp run b.camp",
+            Wait::Yes {
+                told: &mut |_| {},
+                give_up: &|| {
+                    tries.set(tries.get() + 1);
+                    tries.get() > 2
+                },
+            },
+        );
+        assert!(
+            matches!(second, Err(LockError::GaveUp { .. })),
+            "{second:?}"
+        );
     }
 
     #[test]
