@@ -156,14 +156,7 @@ pub fn open(db: &str, access: Access<'_>) -> Result<OpenStore, OpenError> {
         Access::Write { .. } if memory => None,
         Access::Write { command, wait } => {
             writable(db, exists)?;
-            Some(
-                RunnerLock::acquire(db, &command, wait).map_err(|e| match e {
-                    LockError::Io { source, .. } if is_read_only(&source) => {
-                        OpenError::FolderReadOnly(db.to_string(), source.to_string())
-                    }
-                    other => OpenError::Lock(other),
-                })?,
-            )
+            Some(RunnerLock::acquire(db, &command, wait)?)
         }
     };
     // Created by this opening: it did not exist before the lock was taken, and no other writer
@@ -210,12 +203,4 @@ fn writable(db: &str, exists: bool) -> Result<(), OpenError> {
         }
     }
     Ok(())
-}
-
-/// Whether an I/O error says that something cannot be written.
-fn is_read_only(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
-    ) || e.raw_os_error() == Some(1) // EPERM: an immutable file or folder
 }
