@@ -15,8 +15,8 @@ CAMP=${CARGO_TARGET_DIR:-target}/release/camp
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-# The script of tests/crash.rs.
-awk '/^pub const SCRIPT: &str = r#"$/{on=1; next} on && /^"#;$/{exit} on' tests/crash.rs >"$WORK/crash.camp"
+# The script of tests/crash.rs (in tests/support/crash_scenario.rs).
+awk '/^pub const SCRIPT: &str = r#"$/{on=1; next} on && /^"#;$/{exit} on' tests/support/crash_scenario.rs >"$WORK/crash.camp"
 awk -v n="$PEOPLE" 'BEGIN {
   split("CA NY TX", st, " ")
   for (i = 0; i < n; i++)

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use camp::repl::Session;
-use camp::store::sqlite::SqliteStore;
+use camp::store::open::{open, Access};
 
 struct Case {
     header: Vec<String>,
@@ -46,7 +46,7 @@ fn normalize(lines: &[String]) -> String {
 fn run_case(path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let case = parse(&text);
-    let store = SqliteStore::open(":memory:").map_err(|e| e.to_string())?;
+    let store = open(":memory:", Access::Read).map_err(|e| e.to_string())?;
     let mut from = "2026-12-01T09:00:00Z".to_string();
     for h in &case.header {
         if let Some(f) = h.strip_prefix("# from: ") {

@@ -8,7 +8,8 @@
 //!   `people`/`events` import the files in that run (T is `2026-12-01 09:00` or RFC 3339);
 //! - `log.txt`: the expected log, one activity per line:
 //!   `AT PERSON CAMPAIGN STEP TYPE PRIMARY RESULT` with `-` for none, names quoted when they
-//!   hold spaces, and `skipped(reason)` / `failed(reason)` for results;
+//!   hold spaces, and `skipped(reason)` / `failed(reason)` (`succeeded(reason)` for a
+//!   `leave_flow`) for results;
 //! - optionally `outbox.txt`: `AT TO EMAIL SUBJECT` per row (subject quoted).
 //!
 //! A new scenario is a new folder.
@@ -38,7 +39,7 @@ fn opt(s: &Option<String>) -> String {
 /// One activity in the compact form of `log.txt`.
 pub fn line(a: &Activity) -> String {
     let result = match (a.outcome, &a.reason) {
-        (Outcome::Succeeded, _) => "succeeded".to_string(),
+        (Outcome::Succeeded, None) => "succeeded".to_string(),
         (o, Some(r)) => format!("{}({r})", o.as_str()),
         (o, None) => o.as_str().to_string(),
     };

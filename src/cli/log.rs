@@ -4,7 +4,7 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::common::{open_store, print_table, Exit};
+use super::common::{open_store, print_table, Access, Exit};
 use super::{ListFormat, EXIT_FAILURE, EXIT_OK};
 use crate::report::{
     activity_json, activity_row, outbox_json, outbox_row, LOG_HEADER, OUTBOX_HEADER,
@@ -14,9 +14,9 @@ use crate::store::{LogQuery, Result as StoreResult, Store, StoreError};
 /// Arguments of `camp log`.
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// The database file.
-    #[arg(long, default_value = "camp.db")]
-    db: String,
+    /// The database file (default `camp.db`).
+    #[arg(long)]
+    db: Option<String>,
     /// Only this person's activities (id or email).
     #[arg(long)]
     person: Option<String>,
@@ -31,20 +31,12 @@ pub struct LogArgs {
 /// Arguments of `camp outbox`.
 #[derive(Debug, Args)]
 pub struct OutboxArgs {
-    /// The database file.
-    #[arg(long, default_value = "camp.db")]
-    db: String,
+    /// The database file (default `camp.db`).
+    #[arg(long)]
+    db: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: ListFormat,
-}
-
-fn existing_store(db: &str) -> Result<crate::store::sqlite::SqliteStore, Exit> {
-    if db != ":memory:" && !std::path::Path::new(db).exists() {
-        eprintln!("error: `{db}` does not exist: run `camp run` or `camp import` first");
-        return Err(EXIT_FAILURE);
-    }
-    open_store(db)
 }
 
 /// Finds a person by id or email.
@@ -61,13 +53,14 @@ pub fn resolve_person(
 /// Runs `camp log`.
 pub fn run_log(args: &LogArgs) -> i32 {
     let inner = || -> Result<(), Exit> {
-        let store = existing_store(&args.db)?;
+        let db = open_store(args.db.as_deref(), "camp.db", Access::Read)?;
+        let store = db.open.get();
         let fail = |e: StoreError| {
             eprintln!("error: {e}");
             EXIT_FAILURE
         };
         let person = match &args.person {
-            Some(who) => match resolve_person(&store, who).map_err(fail)? {
+            Some(who) => match resolve_person(store, who).map_err(fail)? {
                 Some(id) => Some(id),
                 None => {
                     eprintln!("error: no person has email `{who}`");
@@ -106,7 +99,8 @@ pub fn run_log(args: &LogArgs) -> i32 {
 /// Runs `camp outbox`.
 pub fn run_outbox(args: &OutboxArgs) -> i32 {
     let inner = || -> Result<(), Exit> {
-        let store = existing_store(&args.db)?;
+        let db = open_store(args.db.as_deref(), "camp.db", Access::Read)?;
+        let store = db.open.get();
         let fail = |e: StoreError| {
             eprintln!("error: {e}");
             EXIT_FAILURE

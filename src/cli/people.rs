@@ -5,13 +5,17 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{open_store, parse_time, print_table, wall_clock, Exit};
+use super::common::{
+    handle_signals, open_store, parse_time, print_table, store_failure, wall_clock, Access, Db,
+    Exit,
+};
 use super::{DiagFormat, PeopleFormat, EXIT_FAILURE, EXIT_OK, EXIT_REJECTED};
 use crate::check::ir::{Filters, Logic, Program};
 use crate::engine::inputs::parse_people_csv;
 use crate::engine::run::Engine;
+use crate::engine::stop::Stop;
+use crate::engine::value::rfc3339;
 use crate::report::PersonColumns;
-use crate::store::sqlite::SqliteStore;
 use crate::store::{Person, Store, StoreError};
 use crate::workspace::Workspace;
 
@@ -21,9 +25,9 @@ pub struct PeopleArgs {
     /// Scripts that declare the fields and assets the condition names (default: what the
     /// store knows).
     files: Vec<PathBuf>,
-    /// The database file.
-    #[arg(long, default_value = "camp.db")]
-    db: String,
+    /// The database file (default `camp.db`).
+    #[arg(long)]
+    db: Option<String>,
     /// Only people matching this condition (the condition language of smart lists).
     #[arg(long = "where")]
     condition: Option<String>,
@@ -39,12 +43,15 @@ pub struct ImportArgs {
     csv: PathBuf,
     /// Scripts that declare the fields (default: the fields the store knows).
     files: Vec<PathBuf>,
-    /// The database file.
-    #[arg(long, default_value = "camp.db")]
-    db: String,
+    /// The database file (default `camp.db`).
+    #[arg(long)]
+    db: Option<String>,
     /// Where a new store's clock starts.
     #[arg(long)]
     from: Option<String>,
+    /// Wait for another process running the same store to finish, instead of refusing.
+    #[arg(long)]
+    wait: bool,
 }
 
 fn fail(e: crate::store::StoreError) -> Exit {
@@ -55,7 +62,7 @@ fn fail(e: crate::store::StoreError) -> Exit {
 /// The program to read people with: the scripts when given, else the store's declarations.
 fn program_for(
     files: &[PathBuf],
-    store: &SqliteStore,
+    store: &dyn Store,
     condition: Option<&str>,
 ) -> Result<(Program, Option<crate::check::ir::Cond>), Exit> {
     let ws = if files.is_empty() {
@@ -87,15 +94,9 @@ fn program_for(
 /// Runs `camp people`.
 pub fn run_people(args: &PeopleArgs) -> i32 {
     let inner = || -> Result<(), Exit> {
-        if args.db != ":memory:" && !std::path::Path::new(&args.db).exists() {
-            eprintln!(
-                "error: `{}` does not exist: run `camp run` or `camp import` first",
-                args.db
-            );
-            return Err(EXIT_FAILURE);
-        }
-        let mut store = open_store(&args.db)?;
-        let (program, cond) = program_for(&args.files, &store, args.condition.as_deref())?;
+        let mut db = open_store(args.db.as_deref(), "camp.db", Access::Read)?;
+        let store = db.store();
+        let (program, cond) = program_for(&args.files, store, args.condition.as_deref())?;
         store.prepare(&program).map_err(fail)?;
         let now = store.clock().map_err(fail)?.unwrap_or_else(wall_clock);
         let filters = Filters {
@@ -109,11 +110,11 @@ pub fn run_people(args: &PeopleArgs) -> i32 {
         let res = store.select_people(&program, &filters, now, &mut |p| {
             batch.push(p);
             if batch.len() >= BATCH {
-                sink.write(&store, &mut batch)?;
+                sink.write(store, &mut batch)?;
             }
             Ok(())
         });
-        match res.and_then(|_| sink.write(&store, &mut batch)) {
+        match res.and_then(|_| sink.write(store, &mut batch)) {
             Ok(()) => {}
             Err(StoreError::Stopped) => return Err(EXIT_FAILURE),
             Err(e) => return Err(fail(e)),
@@ -234,41 +235,95 @@ pub fn run_import(args: &ImportArgs) -> i32 {
             eprintln!("error: cannot read `{}`: {e}", args.csv.display());
             EXIT_FAILURE
         })?;
-        let mut store = open_store(&args.db)?;
-        let (program, _) = program_for(&args.files, &store, None)?;
-        let tz = program.settings.time_zone;
-        let from = args
-            .from
-            .as_deref()
-            .map(|t| parse_time("--from", t, tz))
-            .transpose()?;
-        let name = args.csv.display().to_string();
-        let records = parse_people_csv(&program, &name, &bytes).map_err(|e| {
-            eprintln!("error: {e}");
-            EXIT_REJECTED
-        })?;
-        let mut engine = Engine::new(&program, &mut store).map_err(fail)?;
-        let clock = match (engine.clock().map_err(fail)?, from) {
-            (Some(c), Some(f)) if f < c => {
-                eprintln!("error: --from is before the store's clock: time never goes backwards");
-                return Err(EXIT_FAILURE);
-            }
-            (Some(c), Some(f)) => {
-                engine.store().set_clock(f.max(c)).map_err(fail)?;
-                f.max(c)
-            }
-            (Some(c), None) => c,
-            (None, f) => engine
-                .clock_or_start(f.unwrap_or_else(wall_clock))
-                .map_err(fail)?,
+        let stop = handle_signals()?;
+        let access = Access::Write {
+            wait: args.wait,
+            stop: Some(&stop),
         };
-        let summary = engine.import_people(&records, clock).map_err(fail)?;
-        engine.flush().map_err(fail)?;
-        eprintln!(
-            "{} created, {} updated, {} unchanged",
-            summary.created, summary.updated, summary.unchanged
-        );
-        Ok(())
+        let mut db = open_store(args.db.as_deref(), "camp.db", access)?;
+        let result = import_into(args, &bytes, &mut db, &stop);
+        if let Ok(signal) = result {
+            db.keep();
+            if let Some(signal) = signal {
+                return Err(Stop::exit_status(signal));
+            }
+        }
+        result.map(|_| ())
     };
     inner().err().unwrap_or(EXIT_OK)
+}
+
+/// Imports the CSV into the open store; returns the signal that asked to stop meanwhile, if one
+/// did (the import, one transaction, is committed whole).
+fn import_into(
+    args: &ImportArgs,
+    bytes: &[u8],
+    db: &mut Db,
+    stop: &Stop,
+) -> Result<Option<i32>, Exit> {
+    let (program, _) = program_for(&args.files, db.store(), None)?;
+    let tz = program.settings.time_zone;
+    let from = args
+        .from
+        .as_deref()
+        .map(|t| parse_time("--from", t, tz))
+        .transpose()?;
+    let name = args.csv.display().to_string();
+    let records = parse_people_csv(&program, &name, bytes).map_err(|e| {
+        eprintln!("error: {e}");
+        if !e.unknown_columns.is_empty() {
+            let csv = args.csv.display();
+            if args.files.is_empty() {
+                eprintln!(
+                    "help: declare them in `schema person`, and pass the scripts: `camp import {csv} onboarding.camp`"
+                );
+            } else {
+                eprintln!("help: declare them in `schema person`");
+            }
+        }
+        EXIT_REJECTED
+    })?;
+    let existing = db.store().clock().map_err(|e| db.fail(e))?;
+    if let (Some(c), Some(f)) = (existing, from) {
+        if f < c {
+            eprintln!(
+                "error: --from {} is before the clock of `{}` ({}): time never goes backwards; use --db another.db for a new store, or delete `{}` to start over",
+                rfc3339(f),
+                db.name,
+                rfc3339(c),
+                db.name
+            );
+            return Err(EXIT_FAILURE);
+        }
+    }
+    let name = db.name.clone();
+    let fail = |e: StoreError| {
+        store_failure(&name, &e);
+        EXIT_FAILURE
+    };
+    db.stop_if_asked(stop)?;
+    let mut engine = Engine::new(&program, db.store()).map_err(fail)?;
+    let clock = match (existing, from) {
+        (Some(c), Some(f)) => {
+            engine.store().set_clock(f.max(c)).map_err(fail)?;
+            f.max(c)
+        }
+        (Some(c), None) => c,
+        (None, f) => engine
+            .clock_or_start(f.unwrap_or_else(wall_clock))
+            .map_err(fail)?,
+    };
+    let summary = engine.import_people(&records, clock).map_err(fail)?;
+    engine.flush().map_err(fail)?;
+    eprintln!(
+        "{} created, {} updated, {} unchanged",
+        summary.created, summary.updated, summary.unchanged
+    );
+    if let Some(signal) = stop.requested() {
+        eprintln!(
+            "stopped by {} after the import was saved in `{name}`",
+            Stop::signal_name(signal)
+        );
+    }
+    Ok(stop.requested())
 }

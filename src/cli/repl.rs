@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{open_store, parse_time, wall_clock};
+use super::common::{open_store, parse_time, wall_clock, Access};
 use super::{EXIT_FAILURE, EXIT_OK};
 use crate::repl::Session;
 
@@ -13,21 +13,30 @@ use crate::repl::Session;
 pub struct ReplArgs {
     /// Scripts to load first (as `:load` does).
     files: Vec<PathBuf>,
-    /// The database file (default: a throw-away store in memory).
-    #[arg(long, default_value = ":memory:")]
-    db: String,
+    /// The database file (default: a throw-away store in memory). A file is held with its
+    /// runner lock for the whole session.
+    #[arg(long)]
+    db: Option<String>,
     /// Where a new store's clock starts (RFC 3339 or `2026-12-01 09:00`; default: now).
     #[arg(long)]
     from: Option<String>,
+    /// Wait for another process running the same store to finish, instead of refusing.
+    #[arg(long)]
+    wait: bool,
 }
 
 /// Runs `camp repl`.
 pub fn run(args: &ReplArgs) -> i32 {
-    let store = match open_store(&args.db) {
+    let access = Access::Write {
+        wait: args.wait,
+        stop: None,
+    };
+    let mut db = match open_store(args.db.as_deref(), ":memory:", access) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let mut session = match Session::new(store, wall_clock()) {
+    db.keep();
+    let mut session = match Session::new(db.open, wall_clock()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");

@@ -6,13 +6,18 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{load_program, open_store, parse_time, print_table, wall_clock, Exit};
+use super::common::{
+    handle_signals, load_program, open_store, parse_time, print_table, store_failure, wall_clock,
+    Access, Db, Exit,
+};
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_REJECTED};
-use crate::check::ir::CampaignKind;
+use crate::check::ir::{CampaignId, CampaignKind, Program};
 use crate::engine::events::InputRejected;
 use crate::engine::inputs::parse_people_csv;
-use crate::engine::run::Engine;
-use crate::store::{LogQuery, Store};
+use crate::engine::run::{Engine, RunSummary};
+use crate::engine::stop::Stop;
+use crate::engine::value::rfc3339;
+use crate::store::{LogQuery, Store, StoreError};
 
 /// Arguments of `camp run`.
 #[derive(Debug, Args)]
@@ -20,9 +25,9 @@ pub struct RunArgs {
     /// The workspace's files.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// The database file (`:memory:` for a throw-away store).
-    #[arg(long, default_value = "camp.db")]
-    db: String,
+    /// The database file (default `camp.db`; `:memory:` for a throw-away store).
+    #[arg(long)]
+    db: Option<String>,
     /// People to import first (CSV with a header row of field names).
     #[arg(long)]
     people: Option<PathBuf>,
@@ -41,6 +46,9 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Wait for another process running the same store to finish, instead of refusing.
+    #[arg(long)]
+    wait: bool,
 }
 
 /// Runs `camp run`.
@@ -105,76 +113,166 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
         None => None,
     };
 
-    let mut store = open_store(&args.db)?;
-    let db_err = |e: crate::store::StoreError| {
-        eprintln!("error: {e}");
-        EXIT_FAILURE
+    if let (Some(f), Some(u)) = (from, until) {
+        if u < f {
+            eprintln!("error: --until is before --from: time never goes backwards");
+            return Err(EXIT_FAILURE);
+        }
+    }
+
+    let stop = handle_signals()?;
+    let access = Access::Write {
+        wait: args.wait,
+        stop: Some(&stop),
     };
-    let mut engine = Engine::new(&program, &mut store).map_err(db_err)?;
-    let existing = engine.clock().map_err(db_err)?;
-    let start = match (existing, from) {
-        (Some(c), Some(f)) if f < c => {
+    let mut db = open_store(args.db.as_deref(), "camp.db", access)?;
+    let inputs = Inputs {
+        from,
+        until,
+        campaign,
+        people,
+        events,
+    };
+    let result = run_on(args, &program, &mut db, inputs, &stop);
+    // A store this command created is kept when the command succeeded or was stopped with its
+    // work saved; otherwise it goes.
+    match result {
+        Ok(Done::Finished) => {
+            db.keep();
+            Ok(())
+        }
+        Ok(Done::Stopped(signal)) => {
+            db.keep();
+            Err(Stop::exit_status(signal))
+        }
+        Err(code) => Err(code),
+    }
+}
+
+/// What `camp run` was given besides the scripts, read and checked before the store is opened.
+struct Inputs {
+    from: Option<i64>,
+    until: Option<i64>,
+    campaign: Option<CampaignId>,
+    people: Option<Vec<u8>>,
+    events: Option<std::fs::File>,
+}
+
+/// How a run ended.
+enum Done {
+    /// Everything due up to `--until` was processed.
+    Finished,
+    /// A signal stopped it; the work done is committed.
+    Stopped(i32),
+}
+
+fn run_on(
+    args: &RunArgs,
+    program: &Program,
+    db: &mut Db,
+    inputs: Inputs,
+    stop: &Stop,
+) -> Result<Done, Exit> {
+    let Inputs {
+        from,
+        until,
+        campaign,
+        people,
+        events,
+    } = inputs;
+    // Every time is checked against the store's clock before anything is written.
+    let existing = db.store().clock().map_err(|e| db.fail(e))?;
+    if let (Some(c), Some(f)) = (existing, from) {
+        if f < c {
             eprintln!(
-                "error: --from is before the store's clock ({}): time never goes backwards",
-                crate::engine::value::rfc3339(c)
+                "error: --from {} is before the clock of `{}` ({}): time never goes backwards; use --db another.db for a new store, or delete `{}` to start over",
+                rfc3339(f),
+                db.name,
+                rfc3339(c),
+                db.name
             );
             return Err(EXIT_FAILURE);
         }
+    }
+    let start = match (existing, from) {
         (Some(c), _) => c,
         (None, Some(f)) => f,
         (None, None) => until.unwrap_or_else(wall_clock).min(wall_clock()),
     };
-    let mut clock = engine.clock_or_start(start).map_err(db_err)?;
-    if let Some(f) = from {
-        if f > clock {
-            engine.run_until(f).map_err(db_err)?;
-            clock = f;
-        }
-    }
+    let clock = from.map_or(start, |f| f.max(start));
     let until = until.unwrap_or_else(|| wall_clock().max(clock));
     if until < clock {
         eprintln!(
-            "error: --until is before the store's clock ({}): time never goes backwards",
-            crate::engine::value::rfc3339(clock)
+            "error: --until {} is before the clock of `{}` ({}): time never goes backwards",
+            rfc3339(until),
+            db.name,
+            rfc3339(clock)
         );
         return Err(EXIT_FAILURE);
     }
-    let first_new = engine.store().last_activity_id().map_err(db_err)?;
-
-    if let (Some(bytes), Some(path)) = (&people, &args.people) {
-        let name = path.display().to_string();
-        let records = parse_people_csv(&program, &name, bytes).map_err(|e| {
-            eprintln!("error: {e}");
-            EXIT_REJECTED
-        })?;
-        engine.import_people(&records, clock).map_err(db_err)?;
-    }
-    if let (Some(file), Some(path)) = (events, &args.events) {
-        let name = path.display().to_string();
-        let reader = std::io::BufReader::with_capacity(1 << 16, file);
-        match engine.add_events_from(&name, reader, clock) {
-            Ok(_) => {}
-            Err(InputRejected::Input(e)) => {
+    // Parsed before anything is written: a bad file changes nothing.
+    let records = match (&people, &args.people) {
+        (Some(bytes), Some(path)) => {
+            let name = path.display().to_string();
+            Some(parse_people_csv(program, &name, bytes).map_err(|e| {
                 eprintln!("error: {e}");
-                return Err(EXIT_REJECTED);
-            }
-            Err(InputRejected::Store(e)) => return Err(db_err(e)),
+                EXIT_REJECTED
+            })?)
         }
+        _ => None,
+    };
+
+    let name = db.name.clone();
+    let fail = |e: StoreError| {
+        store_failure(&name, &e);
+        EXIT_FAILURE
+    };
+    db.stop_if_asked(stop)?;
+    let mut engine = Engine::new(program, db.store()).map_err(fail)?;
+    engine.stop_on(stop.clone());
+    let start = engine.clock_or_start(start).map_err(fail)?;
+    let first_new = engine.store().last_activity_id().map_err(fail)?;
+    let progress = std::io::stderr().is_terminal() && !args.quiet;
+    let mut summary = RunSummary::default();
+    if clock > start {
+        summary = engine.run_until(clock).map_err(fail)?;
     }
-    if std::io::stderr().is_terminal() && !args.quiet {
-        engine.on_progress(|msg| eprint!("\r\x1b[2K{msg}"));
+    if !summary.stopped {
+        if let Some(records) = &records {
+            engine.import_people(records, clock).map_err(fail)?;
+        }
+        if let (Some(file), Some(path)) = (events, &args.events) {
+            let name = path.display().to_string();
+            let reader = std::io::BufReader::with_capacity(1 << 16, file);
+            match engine.add_events_from(&name, reader, clock) {
+                Ok(_) => {}
+                Err(InputRejected::Input(e)) => {
+                    eprintln!("error: {e}");
+                    return Err(EXIT_REJECTED);
+                }
+                Err(InputRejected::Store(e)) => return Err(fail(e)),
+            }
+        }
+        if progress {
+            engine.on_progress(|msg| eprint!("\r\x1b[2K{msg}"));
+        }
+        if let Some(cid) = campaign {
+            engine.run_batch_now(cid, clock).map_err(fail)?;
+            engine.flush().map_err(fail)?;
+        }
+        summary = engine.run_until(until).map_err(fail)?;
     }
-    if let Some(cid) = campaign {
-        engine.run_batch_now(cid, clock).map_err(db_err)?;
-        engine.flush().map_err(db_err)?;
-    }
-    let summary = engine.run_until(until).map_err(db_err)?;
-    if std::io::stderr().is_terminal() && !args.quiet {
+    if progress {
         eprint!("\r\x1b[2K");
     }
     drop(engine);
+    let store = db.store();
+    if let Some(signal) = stop.requested().filter(|_| summary.stopped) {
+        eprintln!("{}", stopped_message(store, &name, signal).map_err(fail)?);
+        return Ok(Done::Stopped(signal));
+    }
     if args.quiet {
-        return Ok(());
+        return Ok(Done::Finished);
     }
     // The activities of this run, at most SHOWN of them (`camp log` has them all).
     const SHOWN: u32 = 1000;
@@ -184,8 +282,8 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
             limit: Some(SHOWN + 1),
             ..LogQuery::default()
         })
-        .map_err(db_err)?;
-    let total = store.last_activity_id().map_err(db_err)? - first_new;
+        .map_err(fail)?;
+    let total = store.last_activity_id().map_err(fail)? - first_new;
     let rows: Vec<Vec<String>> = new
         .iter()
         .take(SHOWN as usize)
@@ -200,10 +298,27 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
     eprintln!(
         "{} activities; clock at {}; {} batch runs, {} wakes, {} inputs",
         total,
-        crate::engine::value::rfc3339(until),
+        rfc3339(until),
         summary.batch_runs,
         summary.wakes,
         summary.inputs
     );
-    Ok(())
+    Ok(Done::Finished)
+}
+
+/// Where a stopped run stopped: the store's clock, and the batch run left unfinished if any.
+fn stopped_message(store: &dyn Store, name: &str, signal: i32) -> Result<String, StoreError> {
+    let clock = store.clock()?.map_or_else(|| "-".to_string(), rfc3339);
+    let batch = match store.open_run()? {
+        Some(run) => format!(
+            " in the batch run of `{}` ({} people to go)",
+            run.campaign,
+            store.run_members(run.id, u32::MAX)?.len()
+        ),
+        None => String::new(),
+    };
+    Ok(format!(
+        "stopped by {} at {clock}{batch}: the work done is saved in `{name}`, and a new `camp run` continues from there",
+        Stop::signal_name(signal)
+    ))
 }

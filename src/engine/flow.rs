@@ -588,6 +588,14 @@ impl Runner<'_> {
             StepKind::DeletePerson => {
                 let l = Log::new(ActivityType::DeletePerson, Some(cname), path);
                 self.log(person, out_depth, &chain, l)?;
+                // The person's parked waits go with them: each one leaves its flow, logged.
+                for w in self.store.person_waits(person.id)? {
+                    let l = Log::new(ActivityType::LeaveFlow, Some(&w.campaign), None)
+                        .attrs(json!({ "path": w.path }));
+                    let mut l = l;
+                    l.reason = Some("person_deleted");
+                    self.log(person, out_depth, &chain, l)?;
+                }
                 self.store.delete_person(person.id)?;
                 return Ok(Next::Stop);
             }

@@ -46,6 +46,9 @@ pub struct InputError {
     pub field: Option<String>,
     /// What is wrong, in lower case, user input in backticks.
     pub message: String,
+    /// The header's columns that name no field of the schema (all of them, in order), when
+    /// that is what is wrong.
+    pub unknown_columns: Vec<String>,
 }
 
 impl InputError {
@@ -57,6 +60,7 @@ impl InputError {
             column: None,
             field: None,
             message: message.into(),
+            unknown_columns: Vec::new(),
         }
     }
 
@@ -438,6 +442,7 @@ pub fn parse_people_csv(
     let mut columns: Vec<Column> = Vec::with_capacity(header.len());
     let mut seen_columns: HashMap<FieldId, u64> = HashMap::new();
     let mut email_column = None;
+    let mut unknown: Vec<(u64, String)> = Vec::new();
     for (i, cell) in header.iter().enumerate() {
         let col = i as u64 + 1;
         let cell_err = |message: String| err(header_line, message).column(col);
@@ -448,16 +453,9 @@ pub fn parse_people_csv(
             return Err(cell_err(format!("column {col} has no name")));
         }
         let Some(id) = program.field(&name.to_ascii_lowercase()) else {
-            let writable = program
-                .fields
-                .iter()
-                .filter(|f| !f.read_only)
-                .map(|f| f.name.as_str());
-            return Err(cell_err(format!(
-                "unknown column {}{}",
-                quote(name),
-                suggestion(name, writable)
-            )));
+            // Every unknown column is reported at once, after the header.
+            unknown.push((col, name.to_string()));
+            continue;
         };
         let field = &program.fields[id.index()];
         if field.read_only {
@@ -480,6 +478,26 @@ pub fn parse_people_csv(
         } else {
             columns.push(Column::Field(id));
         }
+    }
+    if let Some((col, first)) = unknown.first() {
+        let writable = program
+            .fields
+            .iter()
+            .filter(|f| !f.read_only)
+            .map(|f| f.name.as_str());
+        let message = if unknown.len() == 1 {
+            format!(
+                "unknown column {}{}",
+                quote(first),
+                suggestion(first, writable)
+            )
+        } else {
+            let names: Vec<String> = unknown.iter().map(|(_, n)| quote(n)).collect();
+            format!("unknown columns {}", names.join(", "))
+        };
+        let mut e = err(header_line, message).column(*col);
+        e.unknown_columns = unknown.into_iter().map(|(_, n)| n).collect();
+        return Err(e);
     }
     if email_column.is_none() {
         return Err(err(

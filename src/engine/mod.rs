@@ -7,6 +7,7 @@ pub mod flow;
 pub mod inputs;
 pub mod run;
 pub mod schedule;
+pub mod stop;
 pub mod template;
 pub mod value;
 pub mod waits;

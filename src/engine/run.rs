@@ -16,6 +16,7 @@ use super::conditions::{activity_matches, Eval};
 use super::dispatch::TriggerIndex;
 use super::flow::{FlowContext, Queued, Runner, TriggerInfo};
 use super::schedule::next_after;
+use super::stop::Stop;
 use super::value::instant;
 use crate::check::ir::{ActivityType, CampaignId, CampaignKind, Program};
 use crate::store::{Outcome, PersonId, Result, Store, StoreError};
@@ -44,6 +45,9 @@ pub struct RunSummary {
     pub inputs: u32,
     /// Activities dispatched to triggers.
     pub dispatched: u32,
+    /// Whether a stop request ended the run early (after committing the work done; the clock
+    /// stays where the work stopped and a later run continues from there).
+    pub stopped: bool,
 }
 
 /// The engine over one store.
@@ -69,6 +73,8 @@ pub struct Engine<'a> {
     stored_queue: bool,
     /// Progress callback: called with a short description as work proceeds.
     progress: Option<Progress<'a>>,
+    /// Looked at between units of work: when asked, the run commits and returns.
+    stop: Stop,
 }
 
 impl<'a> Engine<'a> {
@@ -91,12 +97,23 @@ impl<'a> Engine<'a> {
             queue: VecDeque::new(),
             stored_queue: true,
             progress: None,
+            stop: Stop::new(),
         })
     }
 
     /// Reports progress through `f`.
     pub fn on_progress(&mut self, f: impl FnMut(&str) + 'a) {
         self.progress = Some(Box::new(f));
+    }
+
+    /// Makes runs stop, between two units of work, once `stop` is requested.
+    pub fn stop_on(&mut self, stop: Stop) {
+        self.stop = stop;
+    }
+
+    /// Whether a stop was requested.
+    pub fn stopping(&self) -> bool {
+        self.stop.requested().is_some()
     }
 
     /// The store.
@@ -229,6 +246,10 @@ impl<'a> Engine<'a> {
         self.init_schedules(start)?;
         let mut unfinished_runs = true;
         loop {
+            if self.stopping() {
+                summary.stopped = true;
+                return Ok(summary);
+            }
             // Every unit of work runs inside the chunk's transaction, also after a commit.
             self.begin()?;
             // Cascades first.
@@ -406,6 +427,11 @@ impl<'a> Engine<'a> {
                 while self.dispatch_one()? {}
                 done += 1;
                 self.pending += 1;
+                if self.stopping() {
+                    // The rest of the run waits in the store for the next run.
+                    self.store.finish_run_members(run, ord)?;
+                    return Ok(());
+                }
                 if self.chunk_full() {
                     self.store.finish_run_members(run, ord)?;
                     self.flush()?;

@@ -9,7 +9,7 @@ use crate::check::ir::Program;
 use crate::diagnostic::{Diagnostic, SourceMap};
 use crate::engine::run::Engine;
 use crate::engine::value::rfc3339;
-use crate::store::sqlite::SqliteStore;
+use crate::store::open::OpenStore;
 use crate::store::{Activity, Store, StoreError};
 use crate::syntax::span::FileId;
 use crate::workspace::Workspace;
@@ -28,7 +28,7 @@ pub struct Session {
     files: Vec<(String, Vec<u8>)>,
     ws: Workspace,
     program: Program,
-    store: SqliteStore,
+    store: OpenStore,
     /// Where a store without a clock starts it.
     start: i64,
     color: bool,
@@ -51,8 +51,9 @@ fn store_err(e: StoreError) -> String {
 }
 
 impl Session {
-    /// A session over `store`; a store without a clock starts it at `start`.
-    pub fn new(mut store: SqliteStore, start: i64) -> Result<Session, String> {
+    /// A session over `store` (with its runner lock, when it has one, for as long as the
+    /// session lasts); a store without a clock starts it at `start`.
+    pub fn new(mut store: OpenStore, start: i64) -> Result<Session, String> {
         let program = empty_program();
         // Preparing for the empty program must not forget the time zone a script left.
         let tz = store.meta("time_zone").map_err(|e| e.to_string())?;
@@ -355,7 +356,7 @@ impl Session {
             let before = self.last_activity().map_err(|e| e.to_string())?;
             let kept = self.script_free_time_zone();
             let program = program.unwrap_or(&self.program);
-            let mut engine = Engine::new(program, &mut self.store).map_err(|e| e.to_string())?;
+            let mut engine = Engine::new(program, &mut *self.store).map_err(|e| e.to_string())?;
             let msg = f(&mut engine, clock)?;
             engine.run_until(clock).map_err(|e| e.to_string())?;
             drop(engine);
@@ -381,7 +382,7 @@ impl Session {
             }
             let before = self.last_activity()?;
             let kept = self.script_free_time_zone();
-            let mut engine = Engine::new(&self.program, &mut self.store)?;
+            let mut engine = Engine::new(&self.program, &mut *self.store)?;
             let summary = engine.run_until(t)?;
             drop(engine);
             self.restore_time_zone(kept);

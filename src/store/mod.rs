@@ -3,7 +3,12 @@
 //!
 //! The engine talks to the [`Store`] trait, never to SQL; [`sqlite::SqliteStore`] is the
 //! embedded implementation. Times are whole seconds since the Unix epoch (UTC).
+//!
+//! Commands reach a store through [`open::open`], the one opening path: for reading it takes no
+//! lock; for writing it takes the store's runner lock ([`lock`], LANGUAGE.md 13.1) first.
 
+pub mod lock;
+pub mod open;
 pub mod sqlite;
 
 use serde::Serialize;
@@ -32,6 +37,9 @@ pub enum StoreError {
     /// A stored value could not be read back.
     #[error("corrupt value in the database: {0}")]
     Corrupt(String),
+    /// The disk holding the store is full (nothing of the failed transaction was written).
+    #[error("the disk holding the store is full")]
+    DiskFull,
     /// A scan's callback stopped it (its output was closed): not a store failure.
     #[error("stopped by its reader")]
     Stopped,
@@ -43,6 +51,7 @@ impl From<rusqlite::Error> for StoreError {
             Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
                 StoreError::Locked
             }
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::DiskFull,
             _ => StoreError::Sqlite(e),
         }
     }
@@ -411,6 +420,12 @@ pub trait Store: AsDynStore {
     fn delete_waits(&mut self, person: PersonId, campaign: &str) -> Result<u32>;
     /// Every wait, in order (for listings and script-change checks).
     fn waits(&self) -> Result<Vec<WaitRow>>;
+    /// A person's waits, in wake order.
+    fn person_waits(&self, person: PersonId) -> Result<Vec<WaitRow>> {
+        let mut all = self.waits()?;
+        all.retain(|w| w.person == person);
+        Ok(all)
+    }
 
     /// Stores inputs to process later.
     fn insert_input(&mut self, input: &InputRow) -> Result<()>;

@@ -189,7 +189,7 @@ impl SqliteStore {
                 {
                     not_camp(path, "the file is not a SQLite database")
                 }
-                other => StoreError::Sqlite(other),
+                other => StoreError::from(other),
             })?;
         let tables: i64 = conn.query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
@@ -228,6 +228,11 @@ impl SqliteStore {
             select_person_by_id: String::new(),
             cache: RefCell::new(TxCache::default()),
         })
+    }
+
+    /// Whether the system opened the database read-only (a write-protected file).
+    pub fn read_only(&self) -> bool {
+        self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
     }
 
     /// Whether a transaction is open (the cache is used only then).
@@ -390,7 +395,19 @@ impl Store for SqliteStore {
             }
         }
         let mut columns = Vec::new();
-        let tx = self.conn.unchecked_transaction()?;
+        // A store that already fits the program is only read: listings never take the write
+        // lock, so they never wait for a runner nor make one wait.
+        let tz = program.settings.time_zone.name();
+        let fits = program
+            .fields
+            .iter()
+            .all(|f| f.builtin || known.contains_key(&f.name))
+            && self.meta("time_zone")?.as_deref() == Some(tz);
+        let tx = if fits {
+            None
+        } else {
+            Some(self.conn.unchecked_transaction()?)
+        };
         for field in &program.fields {
             if field.builtin {
                 columns.push((field.name.clone(), field.ty));
@@ -408,26 +425,31 @@ impl Store for SqliteStore {
                     )))
                 }
                 None => {
-                    tx.execute(
-                        &format!(
-                            "ALTER TABLE people ADD COLUMN \"{col}\" {}",
-                            sql_type(field.ty)
-                        ),
-                        [],
-                    )?;
-                    tx.execute(
-                        "INSERT INTO fields (name, type) VALUES (?1, ?2)",
-                        params![field.name, type_name(field.ty)],
-                    )?;
+                    // (`tx` is open: a store missing a field does not fit.)
+                    if let Some(tx) = &tx {
+                        tx.execute(
+                            &format!(
+                                "ALTER TABLE people ADD COLUMN \"{col}\" {}",
+                                sql_type(field.ty)
+                            ),
+                            [],
+                        )?;
+                        tx.execute(
+                            "INSERT INTO fields (name, type) VALUES (?1, ?2)",
+                            params![field.name, type_name(field.ty)],
+                        )?;
+                    }
                 }
             }
             columns.push((col, field.ty));
         }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('time_zone', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [program.settings.time_zone.name()],
-        )?;
-        tx.commit()?;
+        if let Some(tx) = tx {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('time_zone', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [tz],
+            )?;
+            tx.commit()?;
+        }
         debug_assert!(program
             .fields
             .iter()
@@ -1007,6 +1029,15 @@ impl Store for SqliteStore {
             "SELECT id, person, campaign, path, wake_at, depth, context FROM waits ORDER BY wake_at, id",
         )?;
         let rows = stmt.query_map([], read_wait)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn person_waits(&self, person: PersonId) -> Result<Vec<WaitRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, person, campaign, path, wake_at, depth, context FROM waits
+             WHERE person = ?1 ORDER BY wake_at, id",
+        )?;
+        let rows = stmt.query_map([person], read_wait)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

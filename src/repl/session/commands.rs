@@ -225,7 +225,7 @@ impl Session {
             return "error: a `wait` needs a campaign to resume in: put it in a campaign's flow\n"
                 .into();
         }
-        let person = match resolve_person(&self.store, who) {
+        let person = match resolve_person(&*self.store, who) {
             Ok(Some(p)) => p,
             Ok(None) => return format!("error: no person is `{who}`\n"),
             Err(e) => return store_err(e),

@@ -7,13 +7,13 @@ use crate::check::ir::CampaignKind;
 use crate::diagnostic::SourceMap;
 use crate::engine::value::rfc3339;
 use crate::repl::table::{activity_row, cell, table, LOG_HEADER};
-use crate::store::{LogQuery, Store, StoreError};
+use crate::store::{LogQuery, StoreError};
 
 impl Session {
     /// The people matching `condition`, as a table.
     pub(super) fn people(&mut self, condition: &str) -> String {
         let extra = if self.ws.scripts.is_empty() {
-            crate::query::declarations_from_store(&self.store).unwrap_or_default()
+            crate::query::declarations_from_store(&*self.store).unwrap_or_default()
         } else {
             String::new()
         };
@@ -70,7 +70,7 @@ impl Session {
         let person = if who.is_empty() {
             None
         } else {
-            match resolve_person(&self.store, who) {
+            match resolve_person(&*self.store, who) {
                 Ok(Some(p)) => Some(p),
                 Ok(None) => return format!("error: no person is `{who}`\n"),
                 Err(e) => return store_err(e),

@@ -1,0 +1,206 @@
+//! Opening a store from a `--db` argument: the one way every command reaches its store.
+//!
+//! Opening for reading takes no lock and never creates anything. Opening for writing first
+//! checks that the store can be written (not a directory, not a read-only file or folder), then
+//! takes the runner lock ([`super::lock`]), then opens (or creates) the store. A store that the
+//! opening created is removed again when the command fails ([`OpenStore`] is dropped without
+//! [`OpenStore::keep`]), so a failed command never leaves a store behind.
+
+use std::path::{Path, PathBuf};
+
+use super::lock::{LockError, RunnerLock, Wait};
+use super::sqlite::SqliteStore;
+use super::{Store, StoreError};
+
+/// How a command uses its store.
+pub enum Access<'a> {
+    /// Reading: no lock; the store must exist.
+    Read,
+    /// Writing: the runner lock first, for a process started with `command`.
+    Write {
+        /// The command line recorded in the lock (`camp run onboarding.camp`).
+        command: String,
+        /// Whether to wait for the lock, and what to say once when waiting.
+        wait: Wait<'a>,
+    },
+}
+
+/// Why a store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Reading a store that does not exist.
+    #[error("`{0}` does not exist: run `camp run` or `camp import` first")]
+    Missing(String),
+    /// The path is a directory.
+    #[error("`{0}` is a directory, not a store: pass a file path with --db")]
+    Directory(String),
+    /// The folder the store would be in does not exist.
+    #[error("the folder of `{0}` does not exist")]
+    NoFolder(String),
+    /// The store's file cannot be written.
+    #[error("`{0}` is read-only: camp cannot write to it ({1})")]
+    ReadOnly(String, String),
+    /// The store's folder cannot be written (camp writes the store, its journal and its lock there).
+    #[error("the folder of `{0}` is read-only: camp cannot write the store and its lock file there ({1})")]
+    FolderReadOnly(String, String),
+    /// Another process holds the runner lock, or the lock file is unusable.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// The store itself could not be opened.
+    #[error("cannot open `{0}`: {1}")]
+    Store(String, StoreError),
+}
+
+/// An open store, with the runner lock when opened for writing.
+pub struct OpenStore {
+    /// `None` only while being dropped.
+    store: Option<Box<dyn Store>>,
+    /// Held as long as the store is open for writing.
+    lock: Option<RunnerLock>,
+    /// The store's file, when this opening created it (and it is to go if the command fails).
+    created: Option<PathBuf>,
+    kept: bool,
+}
+
+impl std::fmt::Debug for OpenStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenStore")
+            .field("lock", &self.lock)
+            .field("created", &self.created)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpenStore {
+    /// The store.
+    pub fn store(&mut self) -> &mut dyn Store {
+        match self.store.as_deref_mut() {
+            Some(s) => s,
+            None => unreachable!("the store is taken only by drop"),
+        }
+    }
+
+    /// The store, for reading.
+    pub fn get(&self) -> &dyn Store {
+        match self.store.as_deref() {
+            Some(s) => s,
+            None => unreachable!("the store is taken only by drop"),
+        }
+    }
+
+    /// Whether this opening created the store's file.
+    pub fn created(&self) -> bool {
+        self.created.is_some()
+    }
+
+    /// Keeps a store this opening created (the command succeeded, or did work worth keeping).
+    pub fn keep(&mut self) {
+        self.kept = true;
+    }
+}
+
+impl std::ops::Deref for OpenStore {
+    type Target = dyn Store;
+
+    fn deref(&self) -> &(dyn Store + 'static) {
+        match self.store.as_deref() {
+            Some(s) => s,
+            None => unreachable!("the store is taken only by drop"),
+        }
+    }
+}
+
+impl std::ops::DerefMut for OpenStore {
+    fn deref_mut(&mut self) -> &mut (dyn Store + 'static) {
+        match self.store.as_deref_mut() {
+            Some(s) => s,
+            None => unreachable!("the store is taken only by drop"),
+        }
+    }
+}
+
+impl Drop for OpenStore {
+    /// Closes the store; removes it when this opening created it and it was not kept; then
+    /// releases the lock.
+    fn drop(&mut self) {
+        drop(self.store.take());
+        if let (Some(path), false) = (&self.created, self.kept) {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut p = path.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+            if let Some(lock) = self.lock.take() {
+                lock.remove();
+            }
+        }
+        drop(self.lock.take());
+    }
+}
+
+/// Opens the store at `db` (a path or `:memory:`) for `access`.
+pub fn open(db: &str, access: Access<'_>) -> Result<OpenStore, OpenError> {
+    let memory = db == ":memory:";
+    let path = Path::new(db);
+    if !memory && path.is_dir() {
+        return Err(OpenError::Directory(db.to_string()));
+    }
+    let exists = !memory && path.exists();
+    let lock = match access {
+        Access::Read => {
+            if !memory && !exists {
+                return Err(OpenError::Missing(db.to_string()));
+            }
+            None
+        }
+        Access::Write { .. } if memory => None,
+        Access::Write { command, wait } => {
+            writable(db, exists)?;
+            Some(RunnerLock::acquire(db, &command, wait)?)
+        }
+    };
+    // Created by this opening: it did not exist before the lock was taken, and no other writer
+    // can have created it since.
+    let created = (lock.is_some() && !path.exists()).then(|| path.to_path_buf());
+    let mut opened = OpenStore {
+        store: None,
+        lock,
+        created,
+        kept: false,
+    };
+    let store = SqliteStore::open(db).map_err(|e| OpenError::Store(db.to_string(), e))?;
+    if opened.lock.is_some() && store.read_only() {
+        return Err(OpenError::ReadOnly(
+            db.to_string(),
+            "the system opened it read-only".to_string(),
+        ));
+    }
+    opened.store = Some(Box::new(store));
+    Ok(opened)
+}
+
+/// Checks, without changing anything, that the store's file (when it exists) and its folder can
+/// be written.
+fn writable(db: &str, exists: bool) -> Result<(), OpenError> {
+    let path = Path::new(db);
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        return Err(OpenError::NoFolder(db.to_string()));
+    }
+    // The store's journal and lock file are written beside it.
+    #[cfg(unix)]
+    if let Err(e) = rustix::fs::access(folder, rustix::fs::Access::WRITE_OK) {
+        let e = std::io::Error::from(e);
+        return Err(OpenError::FolderReadOnly(db.to_string(), e.to_string()));
+    }
+    if exists {
+        // Opening for writing changes nothing, not even the modification time.
+        if let Err(e) = std::fs::OpenOptions::new().write(true).open(path) {
+            return Err(OpenError::ReadOnly(db.to_string(), e.to_string()));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! The crash test's scenario and machinery, shared by the tests that stop `camp run` at
+//! pseudo-random instants (SIGKILL in `tests/crash.rs`, SIGTERM in `tests/signals.rs`) and
+//! compare the result with one uninterrupted run.
+//!
+//! The scenario: a few thousand people created by events, a trigger campaign with a wait and two
+//! sends, a trigger campaign with a filter, a score cascade with an alert, and a daily batch
+//! campaign with a wait. `bench/crash.sh` reads [`SCRIPT`] from this file.
+
+// Each including crate uses only part of it.
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use camp::store::sqlite::SqliteStore;
+use camp::store::{LogQuery, Store};
+
+pub const SCRIPT: &str = r#"
+schema person { first_name: text  state: text }
+list "Engaged"
+page "Pricing"
+email "Welcome" { subject "Welcome {{person.first_name}}" body "<p>Hi {{person.first_name}}</p>" }
+email "Followup" { subject "Still there, {{person.first_name}}?" body "<p>Hello</p>" }
+email "Offer" { subject "Offer for {{person.first_name}}" body "<p>Offer</p>" }
+
+campaign "Welcome new" {
+  smart list { trigger person is created }
+  flow {
+    send email "Welcome"
+    wait 1 day
+    send email "Followup"
+    add to list "Engaged"
+  }
+}
+campaign "Pricing" {
+  smart list {
+    trigger visits page "Pricing"
+    filter state is "CA"
+  }
+  flow {
+    change score by 5
+    wait 2 hours
+    send email "Followup"
+  }
+  qualify every time
+}
+campaign "Hot" {
+  smart list {
+    trigger score is changed
+    filter score at least 10
+  }
+  flow {
+    add to list "Engaged"
+    send alert "Offer" to "sales@example.com"
+  }
+}
+campaign "Daily offer" {
+  smart list { filter member of list "Engaged" }
+  flow {
+    send email "Offer"
+    wait 1 day
+    change score by 1
+  }
+  run every day at 09:00 from 2026-12-02 until 2026-12-03
+  qualify every time
+}
+"#;
+
+pub const FROM: &str = "2026-12-01T00:00:00Z";
+pub const UNTIL: &str = "2026-12-05T00:00:00Z";
+
+/// Events: everyone created in the morning, Californians visiting Pricing twice.
+pub fn events(people: usize) -> String {
+    let mut out = String::new();
+    let states = ["CA", "NY", "TX"];
+    for i in 0..people {
+        let (h, m, s) = (1 + i / 3600, (i / 60) % 60, i % 60);
+        out.push_str(&format!(
+            "{{\"at\":\"2026-12-01T{h:02}:{m:02}:{s:02}Z\",\"type\":\"person_created\",\"person\":{{\"email\":\"p{i}@example.com\",\"first_name\":\"P{i}\",\"state\":\"{}\"}}}}\n",
+            states[i % 3]
+        ));
+    }
+    for visit in 0..2 {
+        for i in (0..people).step_by(3) {
+            let (h, m, s) = (12 + visit * 3 + i / 3600, (i / 60) % 60, i % 60);
+            out.push_str(&format!(
+                "{{\"at\":\"2026-12-01T{h:02}:{m:02}:{s:02}Z\",\"type\":\"visits_page\",\"person\":\"p{i}@example.com\",\"page\":\"Pricing\"}}\n"
+            ));
+        }
+    }
+    out
+}
+
+pub fn camp() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_camp"));
+    c.stdout(Stdio::null()).stderr(Stdio::piped());
+    c
+}
+
+/// Writes the script and the events of `people` people into `dir`.
+pub fn write_files(dir: &Path, people: usize) {
+    std::fs::write(dir.join("crash.camp"), SCRIPT).unwrap();
+    std::fs::write(dir.join("events.jsonl"), events(people)).unwrap();
+}
+
+/// Asserts that store `got` ended like the reference `want` (round `round`).
+pub fn assert_same(got: &State, want: &State, round: u32) {
+    assert_eq!(got.clock, want.clock, "round {round}");
+    for (i, (g, w)) in got.log.iter().zip(&want.log).enumerate() {
+        assert_eq!(g, w, "round {round}: activity {i}");
+    }
+    assert_eq!(got.log.len(), want.log.len(), "round {round}: log length");
+    assert_eq!(got.outbox, want.outbox, "round {round}: outbox");
+    assert_eq!(got.waits, want.waits, "round {round}: waits");
+}
+
+/// Creates a store at `db`: the clock at FROM and every event pending; nothing run yet.
+pub fn setup(dir: &Path, db: &str) {
+    let out = camp()
+        .arg("run")
+        .arg(dir.join("crash.camp"))
+        .args(["--db", db, "--events"])
+        .arg(dir.join("events.jsonl"))
+        .args(["--from", FROM, "--until", FROM, "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub fn run_cmd(dir: &Path, db: &str) -> Command {
+    let mut c = camp();
+    c.arg("run")
+        .arg(dir.join("crash.camp"))
+        .args(["--db", db, "--until", UNTIL, "-q"]);
+    c
+}
+
+/// xorshift64*: deterministic pseudo-random numbers.
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// What must survive crashes: the log and outbox without ids (keys checked unique), the waits.
+#[derive(Debug, PartialEq)]
+pub struct State {
+    pub log: Vec<String>,
+    pub outbox: Vec<String>,
+    pub waits: Vec<String>,
+    pub clock: Option<i64>,
+}
+
+pub fn state(db: &str) -> State {
+    let store = SqliteStore::open(db).unwrap();
+    let log = store
+        .log(&LogQuery::default())
+        .unwrap()
+        .into_iter()
+        .map(|a| {
+            format!(
+                "{} {} {:?} {:?} {:?} {} {:?} {} {} {:?} {}",
+                a.at,
+                a.person,
+                a.email,
+                a.campaign,
+                a.step,
+                a.kind,
+                a.primary,
+                a.attributes,
+                a.outcome.as_str(),
+                a.reason,
+                a.depth
+            )
+        })
+        .collect();
+    let rows = store.outbox().unwrap();
+    let keys: HashSet<&str> = rows.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(keys.len(), rows.len(), "outbox keys are unique");
+    let outbox = rows
+        .iter()
+        .map(|o| {
+            format!(
+                "{} {} {} {} {} {} {:?} {} {}",
+                o.at, o.person, o.to, o.email, o.subject, o.body, o.campaign, o.kind, o.operational
+            )
+        })
+        .collect();
+    let waits = store
+        .waits()
+        .unwrap()
+        .into_iter()
+        .map(|w| {
+            format!(
+                "{} {} {} {} {} {}",
+                w.person, w.campaign, w.path, w.wake_at, w.depth, w.context
+            )
+        })
+        .collect();
+    State {
+        log,
+        outbox,
+        waits,
+        clock: store.clock().unwrap(),
+    }
+}
+
+/// Every parked wait either woke or is still in the table.
+pub fn no_wait_lost(db: &str) {
+    let store = SqliteStore::open(db).unwrap();
+    let log = store.log(&LogQuery::default()).unwrap();
+    let parked = log
+        .iter()
+        .filter(|a| {
+            a.kind == "wait"
+                && a.attributes["until"].as_str().is_some_and(|u| {
+                    chrono::DateTime::parse_from_rfc3339(u).unwrap().timestamp() > a.at
+                })
+        })
+        .count();
+    let woke = log.iter().filter(|a| a.kind == "wake").count();
+    let pending = store.waits().unwrap().len();
+    assert_eq!(parked, woke + pending, "parked = woke + still waiting");
+}
