@@ -281,8 +281,35 @@ pub(crate) fn from_pest(file: FileId, text: &str, err: &pest::error::Error<Rule>
     if let Some(d) = inside_string(file, text, pos, &open) {
         return d;
     }
-    let found = found_at(text, pos);
+    let mut found = found_at(text, pos);
+    let mut pos = pos;
+    // `state == "CA"`: `=` was read as the operator, and the second `=` is the slip; show both.
+    if text.get(..pos).is_some_and(|b| b.ends_with('='))
+        && text.get(pos..).is_some_and(|r| r.starts_with('='))
+    {
+        pos -= 1;
+        found = Found {
+            len: 2,
+            shown: "`==`".to_string(),
+            bare: "`==`".to_string(),
+        };
+    }
+    let logic_slip = logic_slip(text, pos);
     let message = match &err.variant {
+        ErrorVariant::ParsingError { .. } if logic_slip.is_some() => {
+            // `AND`, `OR`, `&&`, `||`: say only what joins conditions here, not every
+            // construct that could follow.
+            if positives.contains(&Rule::logic_op) {
+                format!("expected `and` or `or`, found {}", found.shown)
+            } else if positives.contains(&Rule::kw_and) {
+                format!("expected `and`, found {}", found.shown)
+            } else {
+                format!("a filter holds one condition, found {}", found.shown)
+            }
+        }
+        ErrorVariant::ParsingError { .. } if found.shown == "`==`" => {
+            "expected an operator such as `is`, found `==`".to_string()
+        }
         ErrorVariant::ParsingError { .. } => {
             let mut expected: Vec<String> = Vec::new();
             // Sorted by name so that the message does not depend on pest's order.
@@ -324,7 +351,18 @@ pub(crate) fn from_pest(file: FileId, text: &str, err: &pest::error::Error<Rule>
             diag = diag.with_secondary(Span::new(file, brace, brace + 1), "this `{` is not closed");
         }
     }
-    if let Some(help) = hint(text, pos, positives) {
+    let help = match logic_slip {
+        Some(word) if positives.contains(&Rule::logic_op) || positives.contains(&Rule::kw_and) => {
+            Some(format!("keywords are lower-case: write `{word}`"))
+        }
+        Some(_) => Some(
+            "write each condition on a `filter` line of its own: the filters combine under \
+             `match` (`match all` by default, or numbers such as `match 1 or 2`)"
+                .to_string(),
+        ),
+        None => hint(text, pos, positives),
+    };
+    if let Some(help) = help {
         diag = diag.with_help(help);
     }
     diag
@@ -385,9 +423,52 @@ fn inside_string(file: FileId, text: &str, pos: usize, open: &Open) -> Option<Di
     None
 }
 
+/// The lower-case logic word meant by `AND`, `Or`, `&&` or `||` at `pos`, if one stands there.
+fn logic_slip(text: &str, pos: usize) -> Option<&'static str> {
+    let rest = text.get(pos..).unwrap_or("");
+    if rest.starts_with("&&") {
+        return Some("and");
+    }
+    if rest.starts_with("||") {
+        return Some("or");
+    }
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    match word.to_ascii_lowercase().as_str() {
+        "and" if word != "and" => Some("and"),
+        "or" if word != "or" => Some("or"),
+        _ => None,
+    }
+}
+
 /// Extra advice for common slips, from the word at `pos` and what could stand there.
 fn hint(text: &str, pos: usize, positives: &[Rule]) -> Option<String> {
     let rest = text.get(pos..).unwrap_or("");
+    let wants_value = positives.contains(&Rule::value_list) || positives.contains(&Rule::value);
+    if rest.starts_with("==") || (rest.starts_with('=') && wants_value) {
+        let field = text
+            .get(..pos)
+            .unwrap_or("")
+            .trim_end_matches(['=', ' ', '\t'])
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .filter(|w| !w.is_empty())
+            .unwrap_or("state");
+        return Some(format!(
+            "`==` is not an operator: compare with `is`, as in `{field} is \"CA\"`"
+        ));
+    }
+    if rest.starts_with('\'') {
+        let quoted: String = rest[1..]
+            .chars()
+            .take_while(|c| *c != '\'' && *c != '\n')
+            .collect();
+        return Some(format!(
+            "strings are written in double quotes: `\"{quoted}\"`"
+        ));
+    }
     let word: String = rest
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
