@@ -38,13 +38,13 @@ fn completion_history_and_multiline_in_a_terminal() {
     p.expect(PROMPT).expect("prompt");
 
     p.send(":time\r").expect("send");
-    p.expect("2026-12-01T09:00:00Z").expect(":time output");
+    p.expect("2026-12-01 09:00 UTC").expect(":time output");
     p.expect(PROMPT).expect("prompt");
 
     // Up recalls `:time`.
     p.send("\x1b[A").expect("send up");
     p.send("\r").expect("send enter");
-    p.expect("2026-12-01T09:00:00Z").expect("recalled :time");
+    p.expect("2026-12-01 09:00 UTC").expect("recalled :time");
     p.expect(PROMPT).expect("prompt");
 
     // A campaign over several lines is one input.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{load_program, open_store, parse_time, print_table, wall_clock, Exit};
+use super::common::{load_program, open_store, parse_time, wall_clock, Exit};
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_REJECTED};
 use crate::check::ir::CampaignKind;
 use crate::engine::events::InputRejected;
@@ -41,6 +41,9 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Show every column, uncut (a table on a terminal is fitted to its width).
+    #[arg(long)]
+    wide: bool,
 }
 
 /// Runs `camp run`.
@@ -186,13 +189,10 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
         })
         .map_err(db_err)?;
     let total = store.last_activity_id().map_err(db_err)? - first_new;
-    let rows: Vec<Vec<String>> = new
-        .iter()
-        .take(SHOWN as usize)
-        .map(crate::report::activity_row)
-        .collect();
+    let shown = &new[..new.len().min(SHOWN as usize)];
+    let layout = crate::report::Layout::for_stdout(args.wide);
     let mut out = std::io::stdout().lock();
-    let _ = print_table(&mut out, crate::report::LOG_HEADER, &rows);
+    let _ = out.write_all(crate::report::log_table(shown, tz, layout).as_bytes());
     if total > i64::from(SHOWN) {
         let _ = writeln!(out, "… and {} more (camp log)", total - i64::from(SHOWN));
     }
@@ -200,7 +200,7 @@ fn run_inner(args: &RunArgs) -> Result<(), Exit> {
     eprintln!(
         "{} activities; clock at {}; {} batch runs, {} wakes, {} inputs",
         total,
-        crate::engine::value::rfc3339(until),
+        crate::engine::value::local_time(until, tz),
         summary.batch_runs,
         summary.wakes,
         summary.inputs

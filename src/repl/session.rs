@@ -8,7 +8,7 @@ use super::input::{classify, Kind};
 use crate::check::ir::Program;
 use crate::diagnostic::{Diagnostic, SourceMap};
 use crate::engine::run::Engine;
-use crate::engine::value::rfc3339;
+use crate::engine::value::local_time;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Activity, Store, StoreError};
 use crate::syntax::span::FileId;
@@ -116,7 +116,7 @@ impl Session {
             }
             Ok(Some(c)) if t < c => format!(
                 "error: --from is before the store's clock ({}): time never goes backwards\n",
-                rfc3339(c)
+                local_time(c, self.program.settings.time_zone)
             ),
             Ok(Some(_)) => self.advance_to(t),
             Err(e) => store_err(e),
@@ -324,7 +324,10 @@ impl Session {
             log.push(a);
         }
         self.last_seen = Some(id);
-        Ok(super::table::activity_table(&log))
+        Ok(super::table::activity_table(
+            &log,
+            self.program.settings.time_zone,
+        ))
     }
 
     /// The store's time zone while no script is loaded: preparing the store for the empty
@@ -376,7 +379,7 @@ impl Session {
             if t < clock {
                 return Ok(format!(
                     "error: the clock is already at {}: time never goes backwards\n",
-                    rfc3339(clock)
+                    local_time(clock, self.program.settings.time_zone)
                 ));
             }
             let before = self.last_activity()?;
@@ -389,7 +392,7 @@ impl Session {
             let _ = writeln!(
                 out,
                 "clock at {}; {} batch runs, {} wakes, {} inputs",
-                rfc3339(t),
+                local_time(t, self.program.settings.time_zone),
                 summary.batch_runs,
                 summary.wakes,
                 summary.inputs

@@ -460,8 +460,8 @@ fn hint(text: &str, pos: usize, positives: &[Rule]) -> Option<String> {
             "`==` is not an operator: compare with `is`, as in `{field} is \"CA\"`"
         ));
     }
-    if rest.starts_with('\'') {
-        let quoted: String = rest[1..]
+    if let Some(inside) = rest.strip_prefix('\'') {
+        let quoted: String = inside
             .chars()
             .take_while(|c| *c != '\'' && *c != '\n')
             .collect();
