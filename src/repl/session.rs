@@ -33,6 +33,8 @@ pub struct Session {
     start: i64,
     color: bool,
     unicode: bool,
+    /// The width diagnostics are rendered at.
+    width: usize,
     typed: usize,
     finished: bool,
     /// The last activity shown or known, once read.
@@ -70,6 +72,7 @@ impl Session {
             start,
             color: false,
             unicode: false,
+            width: crate::diagnostic::RENDER_WIDTH,
             typed: 0,
             finished: false,
             last_seen: None,
@@ -80,6 +83,11 @@ impl Session {
     pub fn set_style(&mut self, color: bool, unicode: bool) {
         self.color = color;
         self.unicode = unicode;
+    }
+
+    /// Renders diagnostics `width` characters wide (a terminal's width).
+    pub fn set_width(&mut self, width: usize) {
+        self.width = width;
     }
 
     /// True once `:quit` was read.
@@ -182,7 +190,7 @@ impl Session {
     fn render(&self, diags: &[Diagnostic], sources: &SourceMap) -> String {
         let mut out = String::new();
         for d in diags {
-            out.push_str(&d.render(sources, self.color, self.unicode));
+            out.push_str(&d.render_width(sources, self.color, self.unicode, self.width));
         }
         out
     }
@@ -402,24 +410,62 @@ impl Session {
         run().unwrap_or_else(store_err)
     }
 
-    /// Names for completion: fields, then quoted asset and campaign names.
-    pub fn completion_names(&self) -> (Vec<String>, Vec<String>) {
+    /// Names for completion: fields, and the names of each kind (quoted, tokens bare).
+    pub fn completion_names(&self) -> super::helper::Names {
+        use crate::lsp::index::NameKind;
         let p = &self.program;
-        let fields = p.fields.iter().map(|f| f.name.clone()).collect();
-        let mut names: Vec<String> = Vec::new();
-        names.extend(p.lists.iter().map(|a| a.name.clone()));
-        names.extend(p.emails.iter().map(|a| a.name.clone()));
-        names.extend(p.forms.iter().map(|a| a.name.clone()));
-        names.extend(p.pages.iter().map(|a| a.name.clone()));
-        names.extend(p.webhooks.iter().map(|a| a.name.clone()));
-        names.extend(p.events.iter().map(|a| a.name.clone()));
-        names.extend(p.programs.iter().map(|a| a.name.clone()));
-        names.extend(p.smart_lists.iter().map(|a| a.name.clone()));
-        names.extend(p.campaigns.iter().map(|a| a.name.clone()));
-        names.sort();
-        names.dedup();
-        let quoted = names.iter().map(|n| crate::query::quote(n)).collect();
-        (fields, quoted)
+        let quoted = |names: Vec<&str>| -> Vec<String> {
+            let mut v: Vec<String> = names.into_iter().map(crate::query::quote).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let by_kind = vec![
+            (
+                NameKind::List,
+                quoted(p.lists.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Email,
+                quoted(p.emails.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Form,
+                quoted(p.forms.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Page,
+                quoted(p.pages.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Webhook,
+                quoted(p.webhooks.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Event,
+                quoted(p.events.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Program,
+                quoted(p.programs.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::SmartList,
+                quoted(p.smart_lists.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Campaign,
+                quoted(p.campaigns.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Token,
+                p.tokens.iter().map(|t| t.name.clone()).collect(),
+            ),
+        ];
+        super::helper::Names {
+            fields: p.fields.iter().map(|f| f.name.clone()).collect(),
+            by_kind,
+        }
     }
 }
 
