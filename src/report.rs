@@ -387,6 +387,9 @@ fn push_int(out: &mut String, n: i64) {
 pub struct ScheduledRun {
     /// When (RFC 3339, UTC).
     pub at: String,
+    /// When, in seconds since the epoch (for tables, which show it in the script's zone).
+    #[serde(skip)]
+    pub instant: i64,
     /// The batch campaign.
     pub campaign: String,
     /// Its flow steps up to, not after, the first `wait`.
@@ -417,6 +420,7 @@ pub fn schedule_view(
     runs.into_iter()
         .map(|(t, campaign, steps)| ScheduledRun {
             at: rfc3339(t),
+            instant: t,
             campaign,
             steps,
         })

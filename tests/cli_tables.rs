@@ -221,3 +221,32 @@ fn on_a_narrow_terminal_the_table_fits_by_dropping_and_cutting_columns() {
         "{wide}"
     );
 }
+
+#[test]
+fn the_schedule_table_reads_in_the_script_zone_and_its_json_in_utc() {
+    let f = fixture();
+    let args = [
+        "schedule",
+        s(&f.script),
+        "--from",
+        "2026-11-30 00:00",
+        "--to",
+        "2026-12-31 00:00",
+    ];
+    let out = camp(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    assert!(
+        table.starts_with("at (America/New_York)  campaign"),
+        "{table}"
+    );
+    assert!(table.contains("2026-12-01 09:00"), "{table}");
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let json = camp(&json_args);
+    assert!(
+        text(&json.stdout).contains(r#""at":"2026-12-01T14:00:00Z""#),
+        "{}",
+        text(&json.stdout)
+    );
+}

@@ -8,7 +8,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use expectrl::{Expect, Session};
+use expectrl::{Expect, Regex, Session};
 
 const PROMPT: &str = "camp> ";
 const CONTINUATION: &str = "  ...> ";
@@ -22,6 +22,7 @@ fn completion_history_and_multiline_in_a_terminal() {
         .env("NO_COLOR", "1")
         .env("HOME", home.path())
         .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("COLUMNS", "60")
         .env("TERM", "xterm");
     let mut p = match Session::spawn(cmd) {
         Ok(p) => p,
@@ -32,6 +33,16 @@ fn completion_history_and_multiline_in_a_terminal() {
     };
     p.set_expect_timeout(Some(Duration::from_secs(20)));
     p.expect(BANNER).expect("the banner");
+    p.expect(PROMPT).expect("first prompt");
+
+    // Diagnostics are wrapped at the terminal's width (60 columns): the help breaks before
+    // its example, which fits on one line at the usual 100.
+    p.send("schema person { state: text }\r").expect("send");
+    p.expect("added schema person").expect("schema added");
+    p.expect(PROMPT).expect("prompt");
+    p.send("state == \"CA\"\r").expect("send");
+    p.expect(Regex("as in\r?\n +`state is"))
+        .expect("the help wrapped at 60 columns");
     p.expect(PROMPT).expect("first prompt");
 
     // Tab completes `:he` to `:help`.

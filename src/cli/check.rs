@@ -1,6 +1,6 @@
 //! `camp check FILE... [--format human|json]`
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -72,12 +72,17 @@ pub fn print(diags: &[Diagnostic], sources: &SourceMap, format: DiagFormat) -> s
     }
 }
 
-/// Renders diagnostics for people on standard error.
+/// Renders diagnostics for people on standard error, at the terminal's width when it is one.
 fn render(diags: &[Diagnostic], sources: &SourceMap) -> std::io::Result<()> {
     let color = super::stderr_color();
+    let width = std::io::stderr()
+        .is_terminal()
+        .then(crate::report::terminal_width)
+        .flatten()
+        .unwrap_or(diagnostic::RENDER_WIDTH);
     let mut err = std::io::stderr().lock();
     for d in diags {
-        write!(err, "{}", d.render(sources, color, color))?;
+        write!(err, "{}", d.render_width(sources, color, color, width))?;
     }
     err.flush()
 }
