@@ -1,6 +1,7 @@
 //! Listings in their fixed shapes (LANGUAGE.md 10.1): the activity log, the outbox, people and
-//! the program schedule view, as JSON values that the command line prints as JSON lines or
-//! tables.
+//! the program schedule view, as JSON values that the command line prints as JSON lines, or as
+//! tables for people with times in the script's zone, laid out by [`layout`] for a pipe, a
+//! terminal's width or `--wide` (docs/cli.md).
 
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value as Json};
@@ -11,7 +12,7 @@ use crate::engine::schedule::instants_between;
 use crate::engine::value::{instant, local_reading, rfc3339, to_json};
 use crate::store::{Activity, OutboxRow, Person};
 
-mod layout;
+pub mod layout;
 
 pub use layout::{lay_out, terminal_width, Columns, Layout};
 
