@@ -30,7 +30,7 @@ pub fn use_color() -> bool {
 /// The prompt of a new input.
 pub const PROMPT: &str = "camp> ";
 
-/// The prompt of a continuation line, as wide as [`PROMPT`] so that the lines align.
+/// The prompt of a continuation line: the lines of one input read as one entry.
 pub const CONTINUATION: &str = "  ...> ";
 
 /// The line said when an interactive session starts.
