@@ -47,6 +47,12 @@ impl Label {
     }
 }
 
+/// The width diagnostics are rendered at when no terminal gives one.
+pub const RENDER_WIDTH: usize = 100;
+
+/// The narrowest rendering: below it, a snippet is unreadable whatever the terminal.
+const MIN_RENDER_WIDTH: usize = 40;
+
 /// One problem found in a workspace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -292,8 +298,20 @@ impl Diagnostic {
         }
     }
 
-    /// Renders for a terminal: miette's graphical report, with colour and unicode as asked.
+    /// Renders for a terminal: miette's graphical report, with colour and unicode as asked,
+    /// [`RENDER_WIDTH`] characters wide.
     pub fn render(&self, sources: &SourceMap, color: bool, unicode: bool) -> String {
+        self.render_width(sources, color, unicode, RENDER_WIDTH)
+    }
+
+    /// [`Diagnostic::render`] wrapped at `width` characters (a terminal's width).
+    pub fn render_width(
+        &self,
+        sources: &SourceMap,
+        color: bool,
+        unicode: bool,
+        width: usize,
+    ) -> String {
         let theme = match (color, unicode) {
             (true, true) => GraphicalTheme::unicode(),
             (true, false) => GraphicalTheme::ascii(),
@@ -301,7 +319,7 @@ impl Diagnostic {
             (false, false) => GraphicalTheme::none(),
         };
         let handler = GraphicalReportHandler::new_themed(theme)
-            .with_width(100)
+            .with_width(width.max(MIN_RENDER_WIDTH))
             .with_links(false);
         if self.has_long_lines(sources) {
             return self.render_plain(sources);

@@ -1,46 +1,103 @@
 //! Listings in their fixed shapes (LANGUAGE.md 10.1): the activity log, the outbox, people and
-//! the program schedule view, as JSON values that the command line prints as JSON lines or
-//! tables.
+//! the program schedule view, as JSON values that the command line prints as JSON lines, or as
+//! tables for people with times in the script's zone, laid out by [`layout`] for a pipe, a
+//! terminal's width or `--wide` (docs/cli.md).
 
+use chrono_tz::Tz;
 use serde_json::{json, Map, Value as Json};
 
 use crate::check::ir::{Program, StepKind};
 use crate::diagnostic::SourceMap;
 use crate::engine::schedule::instants_between;
-use crate::engine::value::{instant, rfc3339, to_json};
+use crate::engine::value::{instant, local_reading, rfc3339, to_json};
 use crate::store::{Activity, OutboxRow, Person};
 
-/// Columns of activity tables.
+pub mod layout;
+
+pub use layout::{lay_out, terminal_width, Columns, Layout};
+
+/// Columns of activity tables (`attributes` only in [`Layout::Wide`]).
 pub const LOG_HEADER: &[&str] = &[
-    "id", "at", "person", "campaign", "step", "type", "primary", "result",
+    "id",
+    "at",
+    "person",
+    "campaign",
+    "step",
+    "type",
+    "primary",
+    "result",
+    "attributes",
 ];
 
-/// One activity as a table row (the person by email when known).
-pub fn activity_row(a: &Activity) -> Vec<String> {
+/// What an activity table gives up first on a narrow terminal.
+const LOG_COLUMNS: Columns = Columns {
+    extra: &["attributes"],
+    drop: &["step", "id"],
+    cut: &["primary", "campaign", "person", "result"],
+};
+
+/// The `at` column's header: the time zone its times are read in.
+fn at_header(tz: Tz) -> String {
+    format!("at ({})", tz.name())
+}
+
+/// Activities as a table, times in `tz` (the person by email when known).
+pub fn log_table(activities: &[Activity], tz: Tz, layout: Layout) -> String {
+    let at = at_header(tz);
+    let mut header = LOG_HEADER.to_vec();
+    header[1] = &at;
+    let rows: Vec<Vec<String>> = activities.iter().map(|a| activity_row(a, tz)).collect();
+    lay_out(&header, &rows, &LOG_COLUMNS, layout)
+}
+
+/// One activity as a table row, in [`LOG_HEADER`]'s order, its time in `tz`.
+pub fn activity_row(a: &Activity, tz: Tz) -> Vec<String> {
     let result = match &a.reason {
         Some(r) => format!("{} ({r})", a.outcome.as_str()),
         None => a.outcome.as_str().to_string(),
     };
+    let attributes = match &a.attributes {
+        Json::Object(m) if m.is_empty() => String::new(),
+        Json::Null => String::new(),
+        other => other.to_string(),
+    };
     vec![
         a.id.to_string(),
-        rfc3339(a.at),
+        local_reading(a.at, tz),
         a.email.clone().unwrap_or_else(|| a.person.to_string()),
         a.campaign.clone().unwrap_or_default(),
         a.step.clone().unwrap_or_default(),
         a.kind.clone(),
         a.primary.clone().unwrap_or_default(),
         result,
+        attributes,
     ]
 }
 
 /// Columns of outbox tables.
 pub const OUTBOX_HEADER: &[&str] = &["id", "at", "to", "email", "subject", "campaign", "key"];
 
-/// One outbox row as a table row.
-pub fn outbox_row(o: &OutboxRow) -> Vec<String> {
+/// What an outbox table gives up first on a narrow terminal.
+const OUTBOX_COLUMNS: Columns = Columns {
+    extra: &[],
+    drop: &["key", "id"],
+    cut: &["subject", "email", "campaign", "to"],
+};
+
+/// Outbox rows as a table, times in `tz`.
+pub fn outbox_table(rows: &[OutboxRow], tz: Tz, layout: Layout) -> String {
+    let at = at_header(tz);
+    let mut header = OUTBOX_HEADER.to_vec();
+    header[1] = &at;
+    let rows: Vec<Vec<String>> = rows.iter().map(|o| outbox_row(o, tz)).collect();
+    lay_out(&header, &rows, &OUTBOX_COLUMNS, layout)
+}
+
+/// One outbox row as a table row, its time in `tz`.
+pub fn outbox_row(o: &OutboxRow, tz: Tz) -> Vec<String> {
     vec![
         o.id.to_string(),
-        rfc3339(o.at),
+        local_reading(o.at, tz),
         o.to.clone(),
         o.email.clone(),
         o.subject.clone(),
@@ -331,6 +388,9 @@ fn push_int(out: &mut String, n: i64) {
 pub struct ScheduledRun {
     /// When (RFC 3339, UTC).
     pub at: String,
+    /// When, in seconds since the epoch (for tables, which show it in the script's zone).
+    #[serde(skip)]
+    pub instant: i64,
     /// The batch campaign.
     pub campaign: String,
     /// Its flow steps up to, not after, the first `wait`.
@@ -361,6 +421,7 @@ pub fn schedule_view(
     runs.into_iter()
         .map(|(t, campaign, steps)| ScheduledRun {
             at: rfc3339(t),
+            instant: t,
             campaign,
             steps,
         })

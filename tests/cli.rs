@@ -57,15 +57,43 @@ fn stdout(out: &Output) -> String {
 }
 
 #[test]
-fn clean_file_exits_0_and_prints_nothing() {
+fn clean_file_exits_0_and_says_so_on_stderr_only_for_people() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let clean = write(dir.path(), "clean.camp", CLEAN);
-    for format in ["human", "json"] {
-        let out = camp(&["check", s(&clean), "--format", format]);
-        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
-        assert!(out.stdout.is_empty(), "{format}: {}", stdout(&out));
-        assert!(out.stderr.is_empty(), "{format}: {}", stderr(&out));
-    }
+    let other = write(dir.path(), "other.camp", "list \"Other\"\n");
+    let out = camp(&["check", s(&clean), s(&other)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    assert_eq!(stderr(&out), "checked 2 files: no problems\n");
+    let out = camp(&["check", s(&clean), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+}
+
+#[test]
+fn warnings_only_exit_0_and_the_last_line_counts_them() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let unused = r#"list "Leads"
+campaign "Blast" {
+  smart list {
+    filter score at least 10
+    filter email is not empty
+    filter unsubscribed is false
+    match 1 and 2
+  }
+  flow { add to list "Leads" }
+}
+"#;
+    let file = write(dir.path(), "unused.camp", unused);
+    let out = camp(&["check", s(&file)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("camp::smart_list::unused_filter"), "{err}");
+    assert!(err.ends_with("checked 1 file: 1 warning\n"), "{err}");
+    let out = camp(&["check", s(&file), "--format", "json"]);
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
 }
 
 #[test]
@@ -87,7 +115,10 @@ fn syntax_error_exits_1_with_the_place_on_stderr() {
     assert!(err.contains("sned"), "{err}");
     assert!(err.contains("bad.camp:4:5"), "{err}");
     assert!(err.contains("did you mean `send`?"), "{err}");
-    assert!(err.contains("1 error, 0 warnings"), "{err}");
+    assert!(
+        err.ends_with("checked 1 file: 1 error, 0 warnings\n"),
+        "{err}"
+    );
 }
 
 #[test]

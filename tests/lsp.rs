@@ -283,6 +283,10 @@ fn hover_shows_declarations_and_campaign_kinds() {
         t.contains("email \"Welcome\" {") && t.contains("subject"),
         "{t}"
     );
+    // The declaration says what it is; nothing trails the closing fence.
+    assert!(t.ends_with("}\n```"), "{t:?}");
+    let t = hover_text(&mut server, &main, pos_of(MAIN, "\"Newsletter\"", 0));
+    assert_eq!(t, "```camp\nlist \"Newsletter\"\n```");
     let t = hover_text(&mut server, &main, pos_of(MAIN, "\"Greet\"", 0));
     assert!(t.contains("trigger campaign"), "{t}");
     assert!(t.contains("trigger fills out form"), "{t}");
@@ -333,10 +337,104 @@ fn completion_offers_names_that_fit() {
         got,
         [("Newsletter".to_string(), "\"Newsletter\"".to_string())]
     );
+}
 
-    let got = labels(server.completion(&main, Position::new(8, 4)));
-    let names: Vec<&str> = got.iter().map(|(l, _)| l.as_str()).collect();
-    assert!(names.contains(&"send") && names.contains(&"email") && names.contains(&"state"));
+/// The items of a completion response, in the order a client sorts them (`sortText`, else
+/// the label).
+fn items(r: Option<CompletionResponse>) -> Vec<lsp_types::CompletionItem> {
+    let Some(CompletionResponse::Array(mut items)) = r else {
+        panic!("completion items expected")
+    };
+    items.sort_by(|a, b| {
+        let key = |i: &lsp_types::CompletionItem| i.sort_text.clone().unwrap_or(i.label.clone());
+        key(a).cmp(&key(b))
+    });
+    items
+}
+
+fn edit(item: &lsp_types::CompletionItem) -> lsp_types::TextEdit {
+    match &item.text_edit {
+        Some(lsp_types::CompletionTextEdit::Edit(e)) => e.clone(),
+        other => panic!("a text edit expected for {}: {other:?}", item.label),
+    }
+}
+
+#[test]
+fn a_name_with_spaces_replaces_the_quote_already_typed() {
+    let (mut server, _, main) = server();
+    // `fills out form "Con|`: the edit starts at the quote, so that clients which insert the
+    // label's words (and cut it at a space) still get `"Contact Us"` whole.
+    let assets = Url::parse("file:///ws/forms.camp").expect("uri");
+    server.notification(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": assets, "languageId": "camp", "version": 1, "text": "form \"Contact Us\"\n"}}),
+    );
+    let text = MAIN.replace(
+        "    trigger fills out form\n",
+        "    trigger fills out form \"Con\n",
+    );
+    server.notification(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    let got = items(server.completion(&main, Position::new(2, 31)));
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].label, "Contact Us");
+    assert_eq!(got[0].filter_text.as_deref(), Some("\"Contact Us\""));
+    let e = edit(&got[0]);
+    assert_eq!(e.new_text, "\"Contact Us\"");
+    assert_eq!(
+        e.range,
+        lsp_types::Range::new(Position::new(2, 27), Position::new(2, 31)),
+        "the edit covers the opening quote and what follows it"
+    );
+}
+
+#[test]
+fn at_the_start_of_a_line_the_statements_of_the_block_come_first() {
+    let (mut server, _, main) = server();
+    // In a flow: the steps, `send email` first, as whole edits; no field names.
+    let got = items(server.completion(&main, Position::new(8, 4)));
+    let labels: Vec<&str> = got.iter().map(|i| i.label.as_str()).collect();
+    assert_eq!(labels.first(), Some(&"send email"), "{labels:?}");
+    assert!(
+        labels.contains(&"add to list") && labels.contains(&"wait"),
+        "{labels:?}"
+    );
+    assert!(
+        !labels.contains(&"state") && !labels.contains(&"filter"),
+        "{labels:?}"
+    );
+    let e = edit(&got[0]);
+    assert_eq!(e.new_text, "send email");
+    assert_eq!(
+        e.range,
+        lsp_types::Range::new(Position::new(8, 4), Position::new(8, 4))
+    );
+
+    // In a smart list: `trigger`, `filter`, `match`.
+    let text = MAIN.replace("    filter state is \"CA\"\n", "    fil\n");
+    server.notification(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    let got = items(server.completion(&main, Position::new(3, 7)));
+    let labels: Vec<&str> = got.iter().map(|i| i.label.as_str()).collect();
+    assert_eq!(labels, ["trigger", "filter", "match"]);
+    assert_eq!(
+        edit(&got[1]).range,
+        lsp_types::Range::new(Position::new(3, 4), Position::new(3, 7))
+    );
+
+    // After `filter `: field names first, then the other words.
+    let text = MAIN.replace("    filter state is \"CA\"\n", "    filter st\n");
+    server.notification(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main, "version": 3}, "contentChanges": [{"text": text}]}),
+    );
+    let got = items(server.completion(&main, Position::new(3, 13)));
+    assert_eq!(got[0].label, "created_at", "{got:?}");
+    assert!(got.iter().take(9).any(|i| i.label == "state"), "{got:?}");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Transcript tests of the REPL: each `tests/repl/*.txt` holds inputs (`> ` first line, `. `
 //! continuation lines) each followed by the output expected, run through `Session::eval`, the
 //! code path of the interactive loop. Lines before the first input are `# ` comments or
-//! settings: `# from: 2026-12-01T09:00:00Z` starts the store's clock there.
+//! settings: `# from: 2026-12-01T09:00:00Z` starts the store's clock there, `# width: 60`
+//! renders diagnostics 60 characters wide (as on a terminal that wide).
 //!
 //! `CAMP_BLESS=1 cargo test --test repl_transcripts` rewrites the expected outputs.
 
@@ -48,15 +49,22 @@ fn run_case(path: &Path) -> Result<(), String> {
     let case = parse(&text);
     let store = open(":memory:", Access::Read).map_err(|e| e.to_string())?;
     let mut from = "2026-12-01T09:00:00Z".to_string();
+    let mut width = None;
     for h in &case.header {
         if let Some(f) = h.strip_prefix("# from: ") {
             from = f.trim().to_string();
+        }
+        if let Some(w) = h.strip_prefix("# width: ") {
+            width = Some(w.trim().parse::<usize>().map_err(|e| e.to_string())?);
         }
     }
     let start = chrono::DateTime::parse_from_rfc3339(&from)
         .map_err(|e| e.to_string())?
         .timestamp();
     let mut session = Session::new(store, start)?;
+    if let Some(w) = width {
+        session.set_width(w);
+    }
     let mut blessed = case.header.join("\n");
     let mut failures = Vec::new();
     for (input, expected) in &case.steps {

@@ -1,4 +1,4 @@
-//! The REPL's validator asks for another line only while the input stops short: the real
+//! The REPL asks for another line (under `  ...> `) only while the input stops short: the real
 //! parser's error sits at the end of the input.
 
 use camp::repl::input::needs_more;

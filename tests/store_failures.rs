@@ -302,7 +302,7 @@ fn from_before_the_clock_names_the_store_and_the_way_out() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         stderr(&out),
-        "error: --from 2026-11-01T00:00:00Z is before the clock of `camp.db` (2026-12-01T08:00:00Z): \
+        "error: --from 2026-11-01 00:00 UTC is before the clock of `camp.db` (2026-12-01 08:00 UTC): \
          time never goes backwards; use --db another.db for a new store, or delete `camp.db` to start over\n"
     );
 }

@@ -1,4 +1,4 @@
-// Starts `camp lsp` for .camp files. No build step: `npm install` in this folder, then load it.
+// Starts `camp lsp` for .camp files. `npm run build` bundles this file into dist/extension.js.
 const vscode = require("vscode");
 const { LanguageClient } = require("vscode-languageclient/node");
 

@@ -1,6 +1,6 @@
 //! `camp check FILE... [--format human|json]`
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -31,7 +31,16 @@ pub fn run(args: &CheckArgs) -> i32 {
     };
     let mut diags = crate::check::check_workspace(&ws).diagnostics;
     diagnostic::sort(&mut diags);
-    if print(&diags, &ws.sources, args.format).is_err() {
+    let printed = match args.format {
+        DiagFormat::Json => print(&diags, &ws.sources, DiagFormat::Json),
+        // The last line is said even when all is well, so that a clean check is visibly one;
+        // on standard error, like the diagnostics, so JSON consumers never see it.
+        DiagFormat::Human => render(&diags, &ws.sources).and_then(|()| {
+            let mut err = std::io::stderr().lock();
+            writeln!(err, "{}", checked_line(ws.sources.len(), &diags))
+        }),
+    };
+    if printed.is_err() {
         return EXIT_FAILURE;
     }
     if diags.iter().any(Diagnostic::is_error) {
@@ -53,19 +62,46 @@ pub fn print(diags: &[Diagnostic], sources: &SourceMap, format: DiagFormat) -> s
             out.flush()
         }
         DiagFormat::Human => {
-            let color = super::stderr_color();
-            let mut err = std::io::stderr().lock();
-            for d in diags {
-                write!(err, "{}", d.render(sources, color, color))?;
-            }
+            render(diags, sources)?;
             let errors = diags.iter().filter(|d| d.is_error()).count();
-            let warnings = diags.len() - errors;
             if !diags.is_empty() {
-                writeln!(err, "{}", summary(errors, warnings))?;
+                eprintln!("{}", summary(errors, diags.len() - errors));
             }
-            err.flush()
+            Ok(())
         }
     }
+}
+
+/// Renders diagnostics for people on standard error, at the terminal's width when it is one.
+fn render(diags: &[Diagnostic], sources: &SourceMap) -> std::io::Result<()> {
+    let color = super::stderr_color();
+    let width = std::io::stderr()
+        .is_terminal()
+        .then(crate::report::terminal_width)
+        .flatten()
+        .unwrap_or(diagnostic::RENDER_WIDTH);
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        write!(err, "{}", d.render_width(sources, color, color, width))?;
+    }
+    err.flush()
+}
+
+/// `checked 3 files: no problems`, `checked 1 file: 2 warnings`, `checked 2 files: 1 error, 1
+/// warning`: the last line of `camp check`.
+pub fn checked_line(files: usize, diags: &[Diagnostic]) -> String {
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    let found = match (errors, warnings) {
+        (0, 0) => "no problems".to_string(),
+        (0, w) => plural(w, "warning"),
+        (e, w) => summary(e, w),
+    };
+    format!("checked {}: {found}", plural(files, "file"))
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// `2 errors, 1 warning`

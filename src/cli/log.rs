@@ -4,11 +4,11 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::common::{open_store, print_table, Access, Exit};
+use chrono_tz::Tz;
+
+use super::common::{open_store, Access, Exit};
 use super::{ListFormat, EXIT_FAILURE, EXIT_OK};
-use crate::report::{
-    activity_json, activity_row, outbox_json, outbox_row, LOG_HEADER, OUTBOX_HEADER,
-};
+use crate::report::{activity_json, log_table, outbox_json, outbox_table, Layout};
 use crate::store::{LogQuery, Result as StoreResult, Store, StoreError};
 
 /// Arguments of `camp log`.
@@ -26,6 +26,9 @@ pub struct LogArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: ListFormat,
+    /// Show every column, uncut (a table on a terminal is fitted to its width).
+    #[arg(long)]
+    wide: bool,
 }
 
 /// Arguments of `camp outbox`.
@@ -37,6 +40,19 @@ pub struct OutboxArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: ListFormat,
+    /// Show every column, uncut (a table on a terminal is fitted to its width).
+    #[arg(long)]
+    wide: bool,
+}
+
+/// The time zone the store's scripts last ran in (UTC before any did): tables show times in it.
+pub fn store_time_zone(store: &dyn Store) -> Tz {
+    store
+        .meta("time_zone")
+        .ok()
+        .flatten()
+        .and_then(|name| name.parse().ok())
+        .unwrap_or(Tz::UTC)
 }
 
 /// Finds a person by id or email.
@@ -81,14 +97,19 @@ pub fn run_log(args: &LogArgs) -> i32 {
                 store.scan_log(&query, &mut |a| f(&activity_json(&a)))
             })?,
             _ => {
-                let mut rows = Vec::new();
+                let mut activities = Vec::new();
                 store
                     .scan_log(&query, &mut |a| {
-                        rows.push(activity_row(&a));
+                        activities.push(a);
                         Ok(())
                     })
                     .map_err(fail)?;
-                print_table(&mut out, LOG_HEADER, &rows).map_err(|_| EXIT_FAILURE)?;
+                let table = log_table(
+                    &activities,
+                    store_time_zone(store),
+                    Layout::for_stdout(args.wide),
+                );
+                out.write_all(table.as_bytes()).map_err(|_| EXIT_FAILURE)?;
             }
         }
         out.flush().map_err(|_| EXIT_FAILURE)
@@ -114,11 +135,16 @@ pub fn run_outbox(args: &OutboxArgs) -> i32 {
                 let mut rows = Vec::new();
                 store
                     .scan_outbox(&mut |o| {
-                        rows.push(outbox_row(&o));
+                        rows.push(o);
                         Ok(())
                     })
                     .map_err(fail)?;
-                print_table(&mut out, OUTBOX_HEADER, &rows).map_err(|_| EXIT_FAILURE)?;
+                let table = outbox_table(
+                    &rows,
+                    store_time_zone(store),
+                    Layout::for_stdout(args.wide),
+                );
+                out.write_all(table.as_bytes()).map_err(|_| EXIT_FAILURE)?;
             }
         }
         out.flush().map_err(|_| EXIT_FAILURE)

@@ -1,5 +1,6 @@
 //! `camp repl [FILE...] [--db PATH] [--from T]`
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -43,6 +44,10 @@ pub fn run(args: &ReplArgs) -> i32 {
             return EXIT_FAILURE;
         }
     };
+    // A person at a terminal is greeted once; piped input gets only the answers.
+    if std::io::stdin().is_terminal() {
+        println!("{}", crate::repl::interactive::banner());
+    }
     for f in &args.files {
         print!("{}", session.load(&f.display().to_string()));
     }

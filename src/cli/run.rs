@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::common::{
-    handle_signals, load_program, open_store, parse_time, print_table, store_failure, wall_clock,
-    Access, Db, Exit,
+    handle_signals, load_program, open_store, parse_time, store_failure, wall_clock, Access, Db,
+    Exit,
 };
 use super::{EXIT_FAILURE, EXIT_OK, EXIT_REJECTED};
 use crate::check::ir::{CampaignId, CampaignKind, Program};
@@ -16,7 +16,7 @@ use crate::engine::events::InputRejected;
 use crate::engine::inputs::parse_people_csv;
 use crate::engine::run::{Engine, RunSummary};
 use crate::engine::stop::Stop;
-use crate::engine::value::rfc3339;
+use crate::engine::value::{local_time, rfc3339};
 use crate::store::{LogQuery, Store, StoreError};
 
 /// Arguments of `camp run`.
@@ -49,6 +49,9 @@ pub struct RunArgs {
     /// Wait for another process running the same store to finish, instead of refusing.
     #[arg(long)]
     wait: bool,
+    /// Show every column, uncut (a table on a terminal is fitted to its width).
+    #[arg(long)]
+    wide: bool,
 }
 
 /// Runs `camp run`.
@@ -180,15 +183,16 @@ fn run_on(
         people,
         events,
     } = inputs;
+    let tz = program.settings.time_zone;
     // Every time is checked against the store's clock before anything is written.
     let existing = db.store().clock().map_err(|e| db.fail(e))?;
     if let (Some(c), Some(f)) = (existing, from) {
         if f < c {
             eprintln!(
                 "error: --from {} is before the clock of `{}` ({}): time never goes backwards; use --db another.db for a new store, or delete `{}` to start over",
-                rfc3339(f),
+                local_time(f, tz),
                 db.name,
-                rfc3339(c),
+                local_time(c, tz),
                 db.name
             );
             return Err(EXIT_FAILURE);
@@ -204,9 +208,9 @@ fn run_on(
     if until < clock {
         eprintln!(
             "error: --until {} is before the clock of `{}` ({}): time never goes backwards",
-            rfc3339(until),
+            local_time(until, tz),
             db.name,
-            rfc3339(clock)
+            local_time(clock, tz)
         );
         return Err(EXIT_FAILURE);
     }
@@ -284,13 +288,10 @@ fn run_on(
         })
         .map_err(fail)?;
     let total = store.last_activity_id().map_err(fail)? - first_new;
-    let rows: Vec<Vec<String>> = new
-        .iter()
-        .take(SHOWN as usize)
-        .map(crate::report::activity_row)
-        .collect();
+    let shown = &new[..new.len().min(SHOWN as usize)];
+    let layout = crate::report::Layout::for_stdout(args.wide);
     let mut out = std::io::stdout().lock();
-    let _ = print_table(&mut out, crate::report::LOG_HEADER, &rows);
+    let _ = out.write_all(crate::report::log_table(shown, tz, layout).as_bytes());
     if total > i64::from(SHOWN) {
         let _ = writeln!(out, "… and {} more (camp log)", total - i64::from(SHOWN));
     }
@@ -298,7 +299,7 @@ fn run_on(
     eprintln!(
         "{} activities; clock at {}; {} batch runs, {} wakes, {} inputs",
         total,
-        rfc3339(until),
+        local_time(until, tz),
         summary.batch_runs,
         summary.wakes,
         summary.inputs

@@ -51,10 +51,16 @@ pub fn run(args: &ScheduleArgs) -> i32 {
             }),
             ListFormat::Table => print_table(
                 &mut out,
-                &["at", "campaign", "steps"],
+                &[&format!("at ({})", tz.name()), "campaign", "steps"],
                 &runs
                     .iter()
-                    .map(|r| vec![r.at.clone(), r.campaign.clone(), r.steps.join("; ")])
+                    .map(|r| {
+                        vec![
+                            crate::engine::value::local_reading(r.instant, tz),
+                            r.campaign.clone(),
+                            r.steps.join("; "),
+                        ]
+                    })
                     .collect::<Vec<_>>(),
             ),
         };

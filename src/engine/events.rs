@@ -9,7 +9,7 @@ use super::inputs::{
     parse_event_line_at, EventKind, InputError, InputEvent, PersonRecord, PersonRef,
 };
 use super::run::Engine;
-use super::value::{instant, rfc3339, same, to_json};
+use super::value::{instant, local_time, same, to_json};
 use crate::check::ir::{ActivityType, FieldId, Program, Scalar};
 use crate::store::{InputRow, Person, PersonId, Result, StoreError};
 
@@ -225,12 +225,13 @@ impl<'f> EventCheck<'f> {
         let at = e.at.timestamp();
         let key = (at, e.line);
         if at < self.clock {
+            let tz = engine.program().settings.time_zone;
             return Err(self.error(
                 e.line,
                 format!(
                     "this event is at {} but the store's clock is already at {}",
-                    rfc3339(at),
-                    rfc3339(self.clock)
+                    local_time(at, tz),
+                    local_time(self.clock, tz)
                 ),
             ));
         }

@@ -239,7 +239,7 @@ impl<'a> Engine<'a> {
         if until < start {
             return Err(StoreError::Schema(format!(
                 "time never goes backwards: the store's clock is already at {}",
-                super::value::rfc3339(start)
+                super::value::local_time(start, self.program().settings.time_zone)
             )));
         }
         self.begin()?;

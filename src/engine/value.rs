@@ -17,6 +17,31 @@ pub fn rfc3339(t: i64) -> String {
     instant(t).format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// Instant `t` as people read it in the script's zone, without the zone:
+/// `2027-01-15 00:00`, with `:SS` when the seconds are not zero, and the UTC offset
+/// (`2026-11-01 01:30 -04:00`) when the reading is ambiguous (the repeated hour of a clock
+/// change).
+pub fn local_reading(t: i64, tz: Tz) -> String {
+    let local = instant(t).with_timezone(&tz);
+    let naive = local.naive_local();
+    let mut s = if naive.and_utc().timestamp() % 60 == 0 {
+        local.format("%Y-%m-%d %H:%M").to_string()
+    } else {
+        local.format("%Y-%m-%d %H:%M:%S").to_string()
+    };
+    if let LocalResult::Ambiguous(..) = tz.from_local_datetime(&naive) {
+        s.push(' ');
+        s.push_str(&local.format("%:z").to_string());
+    }
+    s
+}
+
+/// Instant `t` in the script's zone, named: `2027-01-15 00:00 America/New_York` (see
+/// [`local_reading`]). Messages and listings for people use it; JSON keeps [`rfc3339`].
+pub fn local_time(t: i64, tz: Tz) -> String {
+    format!("{} {}", local_reading(t, tz), tz.name())
+}
+
 /// The local calendar day of instant `t` in `tz`.
 pub fn local_date(t: i64, tz: Tz) -> NaiveDate {
     instant(t).with_timezone(&tz).date_naive()
@@ -118,5 +143,46 @@ pub fn same(a: Option<&Scalar>, b: Option<&Scalar>) -> bool {
         (Some(Scalar::Text(x)), None) | (None, Some(Scalar::Text(x))) => x.is_empty(),
         (Some(x), Some(y)) => x == y,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> i64 {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.timestamp())
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn local_time_names_the_zone_and_drops_zero_seconds() {
+        let ny: Tz = "America/New_York".parse().unwrap_or(Tz::UTC);
+        assert_eq!(
+            local_time(at("2027-01-15T05:00:00Z"), ny),
+            "2027-01-15 00:00 America/New_York"
+        );
+        assert_eq!(
+            local_time(at("2027-01-15T05:00:07Z"), Tz::UTC),
+            "2027-01-15 05:00:07 UTC"
+        );
+    }
+
+    #[test]
+    fn the_repeated_hour_of_a_clock_change_shows_its_offset() {
+        let ny: Tz = "America/New_York".parse().unwrap_or(Tz::UTC);
+        assert_eq!(
+            local_reading(at("2026-11-01T05:30:00Z"), ny),
+            "2026-11-01 01:30 -04:00"
+        );
+        assert_eq!(
+            local_reading(at("2026-11-01T06:30:00Z"), ny),
+            "2026-11-01 01:30 -05:00"
+        );
+        assert_eq!(
+            local_reading(at("2026-11-01T08:30:00Z"), ny),
+            "2026-11-01 03:30"
+        );
     }
 }

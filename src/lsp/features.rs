@@ -91,7 +91,8 @@ fn describe(world: &World, d: &Occurrence) -> String {
             if lines.len() > 20 {
                 text = format!("{}\n  ...", lines[..20].join("\n"));
             }
-            format!("```camp\n{text}\n```\n{}", d.kind.describe())
+            // The declaration names its kind itself (`email "Welcome" {`): nothing after it.
+            format!("```camp\n{text}\n```")
         }
         _ => format!("{} `{}`", d.kind.describe(), d.name),
     }
@@ -145,7 +146,7 @@ pub fn campaign_summary(world: &World, c: &Campaign) -> String {
 
 /// What the text before the cursor asks for.
 #[derive(Debug, PartialEq, Eq)]
-enum Want {
+pub(crate) enum Want {
     /// A quoted name of a kind.
     Quoted(NameKind),
     /// A bare name of a kind (`{{my.`, `{{person.`).
@@ -196,7 +197,7 @@ const PHRASES: &[(&str, NameKind)] = &[
 ];
 
 /// Reads the line before the cursor: where the name being typed starts, and what fits there.
-fn context(before: &str) -> (usize, Want) {
+pub(crate) fn context(before: &str) -> (usize, Want) {
     if let Some(open) = before.rfind("{{") {
         if !before[open..].contains("}}") {
             let inside = &before[open + 2..];
@@ -298,21 +299,54 @@ pub fn completion(
             })
             .collect()
     };
+    // Keywords and statements replace the word typed so far, like names: clients that cut a
+    // plain label at its first space (`send email`) get the whole text from the edit.
+    let keyword = |label: &str, rank: char| CompletionItem {
+        label: label.to_string(),
+        kind: Some(CompletionItemKind::KEYWORD),
+        sort_text: Some(format!("{rank}{label}")),
+        filter_text: Some(label.to_string()),
+        text_edit: Some(lsp_types::CompletionTextEdit::Edit(TextEdit {
+            range,
+            new_text: label.to_string(),
+        })),
+        ..CompletionItem::default()
+    };
     match want {
         Want::Quoted(k) => named(k, true),
         Want::Bare(k) => named(k, false),
         Want::Anything => {
-            let mut items = named(NameKind::Field, false);
-            for kw in crate::syntax::keywords::RESERVED
-                .iter()
-                .chain(["email", "score", "unsubscribed"].iter())
-            {
-                items.push(CompletionItem {
-                    label: kw.to_string(),
-                    kind: Some(CompletionItemKind::KEYWORD),
-                    ..CompletionItem::default()
-                });
+            use crate::syntax::fits;
+            let head = &before[..start];
+            if head.trim().is_empty() {
+                // The start of a line: the statements of the block the cursor is in.
+                let place = fits::place_at(text, line_start + start);
+                return fits::statements(place)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, st)| {
+                        let mut item = keyword(st, '0');
+                        // In the order of `statements`, the most common first.
+                        item.sort_text = Some(format!("0{i:02}"));
+                        item
+                    })
+                    .collect();
             }
+            if let Some(next) = fits::next_words(head) {
+                return next.iter().map(|w| keyword(w, '0')).collect();
+            }
+            let mut items = Vec::new();
+            if fits::field_follows(head) {
+                items = named(NameKind::Field, false);
+                for item in &mut items {
+                    item.sort_text = Some(format!("0{}", item.label));
+                }
+            }
+            items.extend(
+                crate::syntax::keywords::RESERVED
+                    .iter()
+                    .map(|kw| keyword(kw, '1')),
+            );
             items
         }
     }

@@ -1,6 +1,5 @@
-//! The line editor's helper: a validator that asks for more lines only while the input stops
-//! short (the real parser decides), completion of keywords, `:commands`, fields and quoted
-//! names, and highlighting of keywords, strings and names.
+//! The line editor's helper: completion of keywords, `:commands`, fields and quoted names by
+//! what fits where the cursor is, and highlighting of keywords, strings and names.
 
 use std::borrow::Cow;
 
@@ -9,37 +8,38 @@ use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::Context;
 
+use crate::lsp::features::{context, Want};
+use crate::lsp::index::NameKind;
+use crate::syntax::fits;
 use crate::syntax::keywords::RESERVED;
 
-/// Asks for another line while the parse error sits at the end of the input.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CampValidator;
-
-impl Validator for CampValidator {
-    fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
-        Ok(if super::input::needs_more(ctx.input()) {
-            ValidationResult::Incomplete
-        } else {
-            ValidationResult::Valid(None)
-        })
-    }
+/// The names a session knows, for completion and highlighting.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    /// Field names.
+    pub fields: Vec<String>,
+    /// Names by kind: quoted asset and campaign names, bare token names.
+    pub by_kind: Vec<(NameKind, Vec<String>)>,
 }
 
-/// Completion, highlighting and validation for `camp repl`.
+/// Completion and highlighting for `camp repl`.
 #[derive(Debug, Default, rustyline::Hinter, rustyline::Helper)]
 pub struct CampHelper {
     /// Field names of the current workspace.
     pub fields: Vec<String>,
     /// Asset and campaign names of the current workspace, quoted.
     pub names: Vec<String>,
+    /// The same names by kind (tokens bare).
+    pub by_kind: Vec<(NameKind, Vec<String>)>,
     /// Whether to highlight.
     pub color: bool,
-    validator: CampValidator,
 }
 
+/// Every line is submitted as it is: the interactive loop asks for continuation lines itself
+/// (`super::interactive`), so that they get their own prompt.
 impl Validator for CampHelper {
-    fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
-        self.validator.validate(ctx)
+    fn validate(&self, _ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
+        Ok(ValidationResult::Valid(None))
     }
 }
 
@@ -52,73 +52,121 @@ impl CampHelper {
         }
     }
 
-    /// The candidates for the word before the cursor: `(start, candidates)`.
-    pub fn candidates(&self, line: &str, pos: usize) -> (usize, Vec<String>) {
-        let before = &line[..pos.min(line.len())];
-        // Inside a string: complete a quoted name.
-        if let Some(q) = open_quote(before) {
-            let typed = &before[q..];
-            let found = self
-                .names
-                .iter()
-                .filter(|n| n.starts_with(typed))
-                .cloned()
-                .collect();
-            return (q, found);
+    /// Takes the names of the session as it is now.
+    pub fn set_names(&mut self, names: Names) {
+        self.fields = names.fields;
+        let mut all: Vec<String> = names
+            .by_kind
+            .iter()
+            .filter(|(k, _)| *k != NameKind::Token)
+            .flat_map(|(_, v)| v.iter().cloned())
+            .collect();
+        all.sort();
+        all.dedup();
+        self.names = all;
+        self.by_kind = names.by_kind;
+    }
+
+    fn of_kind(&self, kind: NameKind) -> &[String] {
+        if kind == NameKind::Field {
+            return &self.fields;
         }
-        let start = before
+        self.by_kind
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(&[], |(_, v)| v.as_slice())
+    }
+
+    /// The candidates for the word before the cursor: `(start, candidates)`. After a phrase
+    /// that names something (`send email`, `add to list`) only names of that kind, quoted,
+    /// with or without the opening quote typed; after a word only certain keywords may follow
+    /// (`send`) only those; field names only where a field can stand (the start of an input,
+    /// a condition, `change`).
+    pub fn candidates(&self, line: &str, pos: usize) -> (usize, Vec<String>) {
+        let mut pos = pos.min(line.len());
+        while !line.is_char_boundary(pos) {
+            pos -= 1;
+        }
+        let before = &line[..pos];
+        // Only the input's current line matters (a continuation line is a line of its own).
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let current = &before[line_start..];
+        let start = current
             .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
             .map(|i| i + 1)
             .unwrap_or(0);
-        let word = &before[start..];
+        let word = &current[start..];
         if let Some(cmd) = word.strip_prefix(':') {
-            if before[..start].trim().is_empty() {
+            if before[..line_start + start].trim().is_empty() {
                 let found = super::COMMANDS
                     .iter()
                     .filter(|c| c.starts_with(cmd))
                     .map(|c| format!(":{c}"))
                     .collect();
-                return (start, found);
+                return (line_start + start, found);
             }
-            return (start, Vec::new());
+            return (line_start + start, Vec::new());
         }
-        if word.is_empty() {
-            return (start, Vec::new());
-        }
-        let mut found: Vec<String> = RESERVED
-            .iter()
-            .map(|k| k.to_string())
-            .chain(self.fields.iter().cloned())
-            .filter(|k| k.starts_with(word))
-            .collect();
-        found.sort();
-        found.dedup();
-        (start, found)
-    }
-}
-
-/// The byte offset of the quote that opens the string the text ends inside, if any.
-fn open_quote(text: &str) -> Option<usize> {
-    let mut open = None;
-    let mut chars = text.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '\\' if open.is_some() => {
-                chars.next();
+        let (start, want) = context(current);
+        let typed = &current[start..];
+        let start = line_start + start;
+        match want {
+            Want::Quoted(kind) => {
+                // Compared without quotes: `We`, `"We` and nothing at all find `"Welcome"`.
+                let bare = typed.trim_start_matches('"');
+                let found = self
+                    .of_kind(kind)
+                    .iter()
+                    .filter(|n| n.trim_start_matches('"').starts_with(bare))
+                    .cloned()
+                    .collect();
+                (start, found)
             }
-            '"' => open = if open.is_some() { None } else { Some(i) },
-            '#' if open.is_none() => {
-                // A comment to the end of its line.
-                for (_, c) in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
+            Want::Bare(kind) => {
+                let found = self
+                    .of_kind(kind)
+                    .iter()
+                    .filter(|n| n.starts_with(typed))
+                    .cloned()
+                    .collect();
+                (start, found)
+            }
+            Want::Anything if typed.starts_with('"') => {
+                // A string after no phrase that names a kind: any name.
+                let found = self
+                    .names
+                    .iter()
+                    .filter(|n| n.starts_with(typed))
+                    .cloned()
+                    .collect();
+                (start, found)
+            }
+            Want::Anything if typed.is_empty() => (start, Vec::new()),
+            Want::Anything => {
+                let head = &before[..start];
+                if let Some(next) = fits::next_words(head) {
+                    let found = next
+                        .iter()
+                        .filter(|w| w.starts_with(typed))
+                        .map(|w| w.to_string())
+                        .collect();
+                    return (start, found);
                 }
+                let fields = head.trim().is_empty() || fits::field_follows(head);
+                let mut found: Vec<String> = RESERVED
+                    .iter()
+                    .map(|k| k.to_string())
+                    .filter(|k| k.starts_with(typed))
+                    .collect();
+                if fields {
+                    found.extend(self.fields.iter().filter(|f| f.starts_with(typed)).cloned());
+                }
+                found.sort();
+                found.dedup();
+                (start, found)
             }
-            _ => {}
         }
     }
-    open
 }
 
 impl Completer for CampHelper {
@@ -242,13 +290,25 @@ impl Highlighter for CampHelper {
 mod tests {
     use super::*;
 
+    fn helper() -> CampHelper {
+        let mut h = CampHelper::default();
+        h.set_names(Names {
+            fields: vec!["state".into(), "score".into()],
+            by_kind: vec![
+                (NameKind::Form, vec!["\"Contact Us\"".into()]),
+                (
+                    NameKind::Email,
+                    vec!["\"Welcome\"".into(), "\"Win back\"".into()],
+                ),
+                (NameKind::List, vec!["\"Newsletter\"".into()]),
+            ],
+        });
+        h
+    }
+
     #[test]
     fn completes_commands_keywords_and_names() {
-        let h = CampHelper {
-            fields: vec!["state".into()],
-            names: vec!["\"Contact Us\"".into()],
-            ..CampHelper::default()
-        };
+        let h = helper();
         assert_eq!(h.candidates(":he", 3), (0, vec![":help".to_string()]));
         assert!(h.candidates("sta", 3).1.contains(&"state".to_string()));
         assert_eq!(
@@ -256,6 +316,49 @@ mod tests {
             (15, vec!["\"Contact Us\"".to_string()])
         );
         assert!(h.candidates("send", 4).1.contains(&"send".to_string()));
+    }
+
+    #[test]
+    fn completes_names_by_kind() {
+        let h = helper();
+        let line = "send email \"";
+        assert_eq!(
+            h.candidates(line, line.len()),
+            (
+                11,
+                vec!["\"Welcome\"".to_string(), "\"Win back\"".to_string()]
+            )
+        );
+        let line = "add to list \"";
+        assert_eq!(
+            h.candidates(line, line.len()),
+            (12, vec!["\"Newsletter\"".to_string()])
+        );
+        // No quote typed yet: the quoted names, the quote inserted with them.
+        let line = "send email ";
+        assert_eq!(h.candidates(line, line.len()).1.len(), 2);
+        let line = "send email We";
+        assert_eq!(
+            h.candidates(line, line.len()),
+            (11, vec!["\"Welcome\"".to_string()])
+        );
+    }
+
+    #[test]
+    fn field_names_only_where_a_field_stands() {
+        let h = helper();
+        // `send` takes `email` or `alert`, never a field.
+        assert_eq!(h.candidates("send s", 6), (5, Vec::<String>::new()));
+        assert_eq!(h.candidates("send e", 6), (5, vec!["email".to_string()]));
+        assert_eq!(h.candidates("add t", 5), (4, vec!["to".to_string()]));
+        // After a field, operators and keywords, not fields.
+        let got = h.candidates("state is \"CA\" and s", 20).1;
+        assert!(got.contains(&"state".to_string()), "{got:?}");
+        let got = h.candidates("state s", 7).1;
+        assert!(got.contains(&"starts".to_string()), "{got:?}");
+        assert!(!got.contains(&"state".to_string()), "{got:?}");
+        let got = h.candidates("change s", 8).1;
+        assert!(got.contains(&"score".to_string()), "{got:?}");
     }
 
     #[test]

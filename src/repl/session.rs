@@ -8,7 +8,7 @@ use super::input::{classify, Kind};
 use crate::check::ir::Program;
 use crate::diagnostic::{Diagnostic, SourceMap};
 use crate::engine::run::Engine;
-use crate::engine::value::rfc3339;
+use crate::engine::value::local_time;
 use crate::store::open::OpenStore;
 use crate::store::{Activity, Store, StoreError};
 use crate::syntax::span::FileId;
@@ -33,6 +33,8 @@ pub struct Session {
     start: i64,
     color: bool,
     unicode: bool,
+    /// The width diagnostics are rendered at.
+    width: usize,
     typed: usize,
     finished: bool,
     /// The last activity shown or known, once read.
@@ -71,6 +73,7 @@ impl Session {
             start,
             color: false,
             unicode: false,
+            width: crate::diagnostic::RENDER_WIDTH,
             typed: 0,
             finished: false,
             last_seen: None,
@@ -81,6 +84,11 @@ impl Session {
     pub fn set_style(&mut self, color: bool, unicode: bool) {
         self.color = color;
         self.unicode = unicode;
+    }
+
+    /// Renders diagnostics `width` characters wide (a terminal's width).
+    pub fn set_width(&mut self, width: usize) {
+        self.width = width;
     }
 
     /// True once `:quit` was read.
@@ -117,7 +125,7 @@ impl Session {
             }
             Ok(Some(c)) if t < c => format!(
                 "error: --from is before the store's clock ({}): time never goes backwards\n",
-                rfc3339(c)
+                local_time(c, self.program.settings.time_zone)
             ),
             Ok(Some(_)) => self.advance_to(t),
             Err(e) => store_err(e),
@@ -183,7 +191,7 @@ impl Session {
     fn render(&self, diags: &[Diagnostic], sources: &SourceMap) -> String {
         let mut out = String::new();
         for d in diags {
-            out.push_str(&d.render(sources, self.color, self.unicode));
+            out.push_str(&d.render_width(sources, self.color, self.unicode, self.width));
         }
         out
     }
@@ -325,7 +333,10 @@ impl Session {
             log.push(a);
         }
         self.last_seen = Some(id);
-        Ok(super::table::activity_table(&log))
+        Ok(super::table::activity_table(
+            &log,
+            self.program.settings.time_zone,
+        ))
     }
 
     /// The store's time zone while no script is loaded: preparing the store for the empty
@@ -377,7 +388,7 @@ impl Session {
             if t < clock {
                 return Ok(format!(
                     "error: the clock is already at {}: time never goes backwards\n",
-                    rfc3339(clock)
+                    local_time(clock, self.program.settings.time_zone)
                 ));
             }
             let before = self.last_activity()?;
@@ -390,7 +401,7 @@ impl Session {
             let _ = writeln!(
                 out,
                 "clock at {}; {} batch runs, {} wakes, {} inputs",
-                rfc3339(t),
+                local_time(t, self.program.settings.time_zone),
                 summary.batch_runs,
                 summary.wakes,
                 summary.inputs
@@ -400,24 +411,62 @@ impl Session {
         run().unwrap_or_else(store_err)
     }
 
-    /// Names for completion: fields, then quoted asset and campaign names.
-    pub fn completion_names(&self) -> (Vec<String>, Vec<String>) {
+    /// Names for completion: fields, and the names of each kind (quoted, tokens bare).
+    pub fn completion_names(&self) -> super::helper::Names {
+        use crate::lsp::index::NameKind;
         let p = &self.program;
-        let fields = p.fields.iter().map(|f| f.name.clone()).collect();
-        let mut names: Vec<String> = Vec::new();
-        names.extend(p.lists.iter().map(|a| a.name.clone()));
-        names.extend(p.emails.iter().map(|a| a.name.clone()));
-        names.extend(p.forms.iter().map(|a| a.name.clone()));
-        names.extend(p.pages.iter().map(|a| a.name.clone()));
-        names.extend(p.webhooks.iter().map(|a| a.name.clone()));
-        names.extend(p.events.iter().map(|a| a.name.clone()));
-        names.extend(p.programs.iter().map(|a| a.name.clone()));
-        names.extend(p.smart_lists.iter().map(|a| a.name.clone()));
-        names.extend(p.campaigns.iter().map(|a| a.name.clone()));
-        names.sort();
-        names.dedup();
-        let quoted = names.iter().map(|n| crate::query::quote(n)).collect();
-        (fields, quoted)
+        let quoted = |names: Vec<&str>| -> Vec<String> {
+            let mut v: Vec<String> = names.into_iter().map(crate::query::quote).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let by_kind = vec![
+            (
+                NameKind::List,
+                quoted(p.lists.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Email,
+                quoted(p.emails.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Form,
+                quoted(p.forms.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Page,
+                quoted(p.pages.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Webhook,
+                quoted(p.webhooks.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Event,
+                quoted(p.events.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Program,
+                quoted(p.programs.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::SmartList,
+                quoted(p.smart_lists.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Campaign,
+                quoted(p.campaigns.iter().map(|a| a.name.as_str()).collect()),
+            ),
+            (
+                NameKind::Token,
+                p.tokens.iter().map(|t| t.name.clone()).collect(),
+            ),
+        ];
+        super::helper::Names {
+            fields: p.fields.iter().map(|f| f.name.clone()).collect(),
+            by_kind,
+        }
     }
 }
 

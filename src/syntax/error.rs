@@ -281,8 +281,44 @@ pub(crate) fn from_pest(file: FileId, text: &str, err: &pest::error::Error<Rule>
     if let Some(d) = inside_string(file, text, pos, &open) {
         return d;
     }
-    let found = found_at(text, pos);
+    let mut found = found_at(text, pos);
+    let mut pos = pos;
+    // `state == "CA"`: `=` was read as the operator, and the second `=` is the slip; show both.
+    if text.get(..pos).is_some_and(|b| b.ends_with('='))
+        && text.get(pos..).is_some_and(|r| r.starts_with('='))
+    {
+        pos -= 1;
+        found = Found {
+            len: 2,
+            shown: "`==`".to_string(),
+            bare: "`==`".to_string(),
+        };
+    }
+    let join_slip = join_slip(text, pos, positives);
+    if let Some(JoinSlip::Spelling { symbol: true, .. }) = join_slip {
+        let both = text.get(pos..pos + 2).unwrap_or("");
+        found = Found {
+            len: 2,
+            shown: format!("`{both}`"),
+            bare: format!("`{both}`"),
+        };
+    }
     let message = match &err.variant {
+        // `AND`, `&&`, or a second condition on a filter line: say only what joins conditions
+        // here, not every construct that could follow (a `{` after an `if`'s condition...).
+        ErrorVariant::ParsingError { .. } if join_slip.is_some() => match &join_slip {
+            Some(JoinSlip::Spelling { or_too: true, .. }) => {
+                format!("expected `and` or `or`, found {}", found.shown)
+            }
+            Some(JoinSlip::Spelling { .. }) => format!("expected `and`, found {}", found.shown),
+            Some(JoinSlip::FilterLine { trigger: true }) => {
+                format!("a trigger line holds one trigger, found {}", found.shown)
+            }
+            _ => format!("a filter holds one condition, found {}", found.shown),
+        },
+        ErrorVariant::ParsingError { .. } if found.shown == "`==`" => {
+            "expected an operator such as `is`, found `==`".to_string()
+        }
         ErrorVariant::ParsingError { .. } => {
             let mut expected: Vec<String> = Vec::new();
             // Sorted by name so that the message does not depend on pest's order.
@@ -324,7 +360,28 @@ pub(crate) fn from_pest(file: FileId, text: &str, err: &pest::error::Error<Rule>
             diag = diag.with_secondary(Span::new(file, brace, brace + 1), "this `{` is not closed");
         }
     }
-    if let Some(help) = hint(text, pos, positives) {
+    let help = match join_slip {
+        Some(JoinSlip::Spelling {
+            meant,
+            symbol: false,
+            ..
+        }) => Some(format!("keywords are lower-case: write `{meant}`")),
+        Some(JoinSlip::Spelling { meant, .. }) => Some(format!(
+            "conditions combine with the words `and` and `or`: write `{meant}`"
+        )),
+        Some(JoinSlip::FilterLine { trigger: true }) => Some(
+            "write each trigger on a `trigger` line of its own: any of them starts the \
+             campaign; conditions that must also hold go on `filter` lines"
+                .to_string(),
+        ),
+        Some(JoinSlip::FilterLine { .. }) => Some(
+            "write each condition on a `filter` line of its own: the filters combine under \
+             `match` (`match all` by default, or numbers such as `match 1 or 2`)"
+                .to_string(),
+        ),
+        None => hint(text, pos, positives),
+    };
+    if let Some(help) = help {
         diag = diag.with_help(help);
     }
     diag
@@ -385,9 +442,85 @@ fn inside_string(file: FileId, text: &str, pos: usize, open: &Open) -> Option<Di
     None
 }
 
+/// A word that joins conditions, where it cannot stand as written.
+enum JoinSlip {
+    /// `AND`, `Or`, `&&`, `||` where `meant` can stand (`or_too`: `or` as well as `and`).
+    Spelling {
+        meant: &'static str,
+        symbol: bool,
+        or_too: bool,
+    },
+    /// `and`/`or` in any spelling after a filter's condition (a filter holds one condition),
+    /// or after a trigger (`trigger`: a trigger line holds one trigger).
+    FilterLine { trigger: bool },
+}
+
+/// Reads a joining word at `pos` against what could stand there.
+fn join_slip(text: &str, pos: usize, positives: &[Rule]) -> Option<JoinSlip> {
+    let rest = text.get(pos..).unwrap_or("");
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let (meant, symbol, exact) = if rest.starts_with("&&") {
+        ("and", true, false)
+    } else if rest.starts_with("||") {
+        ("or", true, false)
+    } else {
+        match word.to_ascii_lowercase().as_str() {
+            "and" => ("and", false, word == "and"),
+            "or" => ("or", false, word == "or"),
+            _ => return None,
+        }
+    };
+    let or_too = positives.contains(&Rule::logic_op);
+    let and_here = or_too || positives.contains(&Rule::kw_and);
+    if and_here {
+        // A `where` clause joins with `and` only: `OR` there is not a matter of spelling.
+        return (!exact && (or_too || meant == "and")).then_some(JoinSlip::Spelling {
+            meant,
+            symbol,
+            or_too,
+        });
+    }
+    let smart_list_line = positives.iter().any(|r| {
+        matches!(
+            r,
+            Rule::smart_list_line | Rule::kw_filter | Rule::kw_trigger | Rule::kw_match
+        )
+    });
+    let line = text.get(..pos).unwrap_or("");
+    let line = &line[line.rfind(['\n', '{']).map_or(0, |i| i + 1)..];
+    let trigger = line.trim_start().starts_with("trigger");
+    smart_list_line.then_some(JoinSlip::FilterLine { trigger })
+}
+
 /// Extra advice for common slips, from the word at `pos` and what could stand there.
 fn hint(text: &str, pos: usize, positives: &[Rule]) -> Option<String> {
     let rest = text.get(pos..).unwrap_or("");
+    let wants_value = positives.contains(&Rule::value_list) || positives.contains(&Rule::value);
+    if rest.starts_with("==") || (rest.starts_with('=') && wants_value) {
+        let field = text
+            .get(..pos)
+            .unwrap_or("")
+            .trim_end_matches(['=', ' ', '\t'])
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .filter(|w| !w.is_empty())
+            .unwrap_or("state");
+        return Some(format!(
+            "`==` is not an operator: compare with `is`, as in `{field} is \"CA\"`"
+        ));
+    }
+    if let Some(inside) = rest.strip_prefix('\'') {
+        let quoted: String = inside
+            .chars()
+            .take_while(|c| *c != '\'' && *c != '\n')
+            .collect();
+        return Some(format!(
+            "strings are written in double quotes: `\"{quoted}\"`"
+        ));
+    }
     let word: String = rest
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')

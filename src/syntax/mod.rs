@@ -5,6 +5,7 @@
 //! [`MAX_NESTING`] is reported before pest sees the text.
 pub mod ast;
 mod error;
+pub mod fits;
 pub mod keywords;
 mod lower;
 pub mod parser;

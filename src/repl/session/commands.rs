@@ -8,7 +8,7 @@ use chrono::TimeDelta;
 use super::{resolve_person, store_err, unquote, Session, CARRIER};
 use crate::check::ir::CampaignKind;
 use crate::diagnostic::Diagnostic;
-use crate::engine::value::{local_to_utc, rfc3339};
+use crate::engine::value::{local_time, local_to_utc, rfc3339};
 use crate::workspace::Workspace;
 
 impl Session {
@@ -52,16 +52,9 @@ impl Session {
         match self.clock() {
             Ok(t) => {
                 let tz = self.program.settings.time_zone;
-                let mut s = rfc3339(t);
+                let mut s = local_time(t, tz);
                 if tz != chrono_tz::UTC {
-                    if let Some(local) = chrono::DateTime::from_timestamp(t, 0) {
-                        let _ = write!(
-                            s,
-                            " ({} {})",
-                            local.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
-                            tz.name()
-                        );
-                    }
+                    let _ = write!(s, " ({})", rfc3339(t));
                 }
                 s.push('\n');
                 s
@@ -143,6 +136,7 @@ impl Session {
             Err(e) => return format!("error: {}\n", e.message),
         };
         let when = event.at.timestamp();
+        let tz = self.program.settings.time_zone;
         self.act(None, |engine, clock| {
             use crate::engine::events::InputRejected;
             match engine.add_events("(event)", &[(event, json)], clock) {
@@ -153,7 +147,7 @@ impl Session {
             Ok(if when > clock {
                 format!(
                     "the event is at {}: `:advance` to process it\n",
-                    rfc3339(when)
+                    local_time(when, tz)
                 )
             } else {
                 String::new()
@@ -181,12 +175,13 @@ impl Session {
                 return format!("error: no campaign is called `{name}`{hint}\n");
             }
         };
+        let tz = self.program.settings.time_zone;
         self.act(None, |engine, clock| {
             engine
                 .run_batch_now(cid, clock)
                 .and_then(|_| engine.flush())
                 .map_err(|e| e.to_string())?;
-            Ok(format!("ran `{name}` at {}\n", rfc3339(clock)))
+            Ok(format!("ran `{name}` at {}\n", local_time(clock, tz)))
         })
     }
 

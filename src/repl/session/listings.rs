@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use super::{resolve_person, store_err, Session};
 use crate::check::ir::CampaignKind;
 use crate::diagnostic::SourceMap;
-use crate::engine::value::rfc3339;
-use crate::repl::table::{activity_row, cell, table, LOG_HEADER};
+use crate::engine::value::local_reading;
+use crate::repl::table::{cell, table};
+use crate::report::{log_table, outbox_table, Layout};
 use crate::store::{LogQuery, StoreError};
 
 impl Session {
@@ -81,10 +82,7 @@ impl Session {
             ..LogQuery::default()
         }) {
             Ok(log) if log.is_empty() => "no activities\n".into(),
-            Ok(log) => {
-                let rows: Vec<Vec<String>> = log.iter().map(activity_row).collect();
-                table(LOG_HEADER, &rows)
-            }
+            Ok(log) => log_table(&log, self.program.settings.time_zone, Layout::Full),
             Err(e) => store_err(e),
         }
     }
@@ -92,13 +90,7 @@ impl Session {
     pub(super) fn outbox(&mut self) -> String {
         match self.store.outbox() {
             Ok(rows) if rows.is_empty() => "the outbox is empty\n".into(),
-            Ok(rows) => table(
-                crate::report::OUTBOX_HEADER,
-                &rows
-                    .iter()
-                    .map(crate::report::outbox_row)
-                    .collect::<Vec<_>>(),
-            ),
+            Ok(rows) => outbox_table(&rows, self.program.settings.time_zone, Layout::Full),
             Err(e) => store_err(e),
         }
     }
@@ -130,7 +122,7 @@ impl Session {
                         rule,
                         crate::engine::value::instant(after),
                     )
-                    .map(|t| rfc3339(t.timestamp()))
+                    .map(|t| local_reading(t.timestamp(), tz))
                     .unwrap_or_else(|| "none".into());
                     (crate::repl::describe::schedule(rule, tz), next)
                 }
@@ -143,7 +135,8 @@ impl Session {
                 next,
             ]);
         }
-        table(&["name", "kind", "status", "schedule", "next run"], &rows)
+        let next = format!("next run ({})", tz.name());
+        table(&["name", "kind", "status", "schedule", &next], &rows)
     }
 }
 
