@@ -6,6 +6,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod engine;
+pub mod explain;
 pub mod fmt;
 pub mod lsp;
 pub mod query;

@@ -39,7 +39,7 @@ pub struct OutboxArgs {
     format: ListFormat,
 }
 
-fn existing_store(db: &str) -> Result<crate::store::sqlite::SqliteStore, Exit> {
+pub(super) fn existing_store(db: &str) -> Result<crate::store::sqlite::SqliteStore, Exit> {
     if db != ":memory:" && !std::path::Path::new(db).exists() {
         eprintln!("error: `{db}` does not exist: run `camp run` or `camp import` first");
         return Err(EXIT_FAILURE);

@@ -476,7 +476,13 @@ impl Runner<'_> {
                     .primary(&def.name)
                     .attrs(attrs);
                 if same(old.as_ref(), new.as_ref()) {
-                    self.log(person, out_depth, &chain, ctx.cause.as_ref(), l.skipped("unchanged"))?;
+                    self.log(
+                        person,
+                        out_depth,
+                        &chain,
+                        ctx.cause.as_ref(),
+                        l.skipped("unchanged"),
+                    )?;
                     return Ok(Next::Continue);
                 }
                 if def.name == "email" {
@@ -516,10 +522,22 @@ impl Runner<'_> {
                     .attrs(json!({ "from": current, "to": new }));
                 match rank {
                     Some(r) if r == *status => {
-                        self.log(person, out_depth, &chain, ctx.cause.as_ref(), l.skipped("unchanged"))?;
+                        self.log(
+                            person,
+                            out_depth,
+                            &chain,
+                            ctx.cause.as_ref(),
+                            l.skipped("unchanged"),
+                        )?;
                     }
                     Some(r) if r > *status => {
-                        self.log(person, out_depth, &chain, ctx.cause.as_ref(), l.skipped("status_backwards"))?;
+                        self.log(
+                            person,
+                            out_depth,
+                            &chain,
+                            ctx.cause.as_ref(),
+                            l.skipped("status_backwards"),
+                        )?;
                     }
                     _ => {
                         self.store
@@ -584,6 +602,7 @@ impl Runner<'_> {
                         store: &*self.store,
                         now: self.now,
                         tz: self.tz(),
+                        past: None,
                     }
                     .filters(&c.filters, person)?;
                 let l = Log::new(ActivityType::ExecuteCampaign, Some(cname), path)
@@ -653,6 +672,7 @@ impl Runner<'_> {
                     store: &*self.store,
                     now: self.now,
                     tz: self.tz(),
+                    past: None,
                 };
                 let mut chosen = None;
                 for (cond, steps) in branches {

@@ -567,6 +567,7 @@ impl<'a> Engine<'a> {
                 store: &*self.store,
                 now,
                 tz,
+                past: None,
             };
             if !eval.filters(&c.filters, &person)? {
                 continue;

@@ -455,6 +455,7 @@ pub fn select_by_scan(
         store,
         now,
         tz: program.settings.time_zone,
+        past: None,
     };
     store.scan_people(&mut |p| {
         if eval.filters(filters, &p)? {

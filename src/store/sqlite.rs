@@ -669,6 +669,7 @@ impl Store for SqliteStore {
             store: self,
             now,
             tz: program.settings.time_zone,
+            past: None,
         });
         while let Some(row) = rows.next()? {
             let p = self.read_person(row)?;
