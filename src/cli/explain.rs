@@ -7,11 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::common::{load_program, parse_time, Exit};
-use super::log::{existing_store, resolve_person};
+use super::log::existing_store;
 use super::{EXIT_FAILURE, EXIT_OK};
-use crate::check::ir::Program;
-use crate::diagnostic::did_you_mean;
-use crate::explain::{explain_activity, explain_person, human, Marks, Question, Texts};
+use crate::explain::{explain_activity, explain_named, human, Marks, Texts};
 use crate::store::{Store, StoreError};
 
 /// Output format of `camp explain`.
@@ -84,7 +82,7 @@ pub fn run(args: &ExplainArgs) -> i32 {
                     Some(t) => Some(parse_time("--at", t, program.settings.time_zone)?),
                     None => None,
                 };
-                match explain_for(&program, &texts, &store, person, campaign, at) {
+                match explain_named(&program, &texts, &store, person, campaign, at) {
                     Ok(e) => e,
                     Err(message) => {
                         eprintln!("error: {message}");
@@ -107,62 +105,4 @@ pub fn run(args: &ExplainArgs) -> i32 {
             .map_err(|_| EXIT_FAILURE)
     };
     inner().err().unwrap_or(EXIT_OK)
-}
-
-/// Explains `person` (id or email) against `campaign` at `at` (default: the store's clock), or
-/// says in one line what is unknown, with a suggestion.
-pub fn explain_for(
-    program: &Program,
-    texts: &Texts,
-    store: &dyn Store,
-    person: &str,
-    campaign: &str,
-    at: Option<i64>,
-) -> Result<serde_json::Value, String> {
-    let Some(cid) = program.campaign(campaign) else {
-        let hint = did_you_mean(campaign, program.campaigns.iter().map(|c| c.name.as_str()));
-        return Err(with_hint(
-            format!("no campaign is called `{campaign}`"),
-            hint,
-        ));
-    };
-    let db = |e: StoreError| e.to_string();
-    let found = match resolve_person(store, person).map_err(db)? {
-        Some(id) => store.person(id).map_err(db)?,
-        None => None,
-    };
-    let Some(found) = found else {
-        let mut emails = Vec::new();
-        store
-            .scan_people(&mut |p| {
-                if let Some(e) = p.email() {
-                    emails.push(e.to_string());
-                }
-                Ok(())
-            })
-            .map_err(db)?;
-        let hint = did_you_mean(person, emails.iter().map(String::as_str));
-        return Err(with_hint(format!("no person is `{person}`"), hint));
-    };
-    let clock = store
-        .clock()
-        .map_err(db)?
-        .unwrap_or_else(super::common::wall_clock);
-    explain_person(&Question {
-        program,
-        texts,
-        store,
-        person: &found,
-        campaign: cid,
-        at: at.unwrap_or(clock),
-        clock,
-    })
-    .map_err(db)
-}
-
-fn with_hint(message: String, hint: Option<String>) -> String {
-    match hint {
-        Some(h) => format!("{message}: {h}"),
-        None => message,
-    }
 }

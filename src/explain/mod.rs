@@ -6,10 +6,12 @@
 
 pub mod activity;
 pub mod human;
+pub mod lookup;
 pub mod person;
 pub mod texts;
 
 pub use activity::explain_activity;
 pub use human::Marks;
+pub use lookup::{explain_named, resolve_person};
 pub use person::{explain_person, Question};
 pub use texts::Texts;
