@@ -284,6 +284,11 @@ impl Eval<'_> {
             Some(HistoryWindow::Before(t)) => (None, Some(t.timestamp() - 1)),
             Some(HistoryWindow::Between(a, b)) => (Some(a.timestamp()), Some(b.timestamp())),
         };
+        // As of a past instant, the activities logged since then are not history yet.
+        let to = match self.past {
+            Some(_) => to.map(|t| t.min(self.now)),
+            None => to,
+        };
         let kinds = log_types(&h.what);
         let rows = self
             .store
