@@ -38,13 +38,37 @@ impl Marks {
     }
 }
 
-/// A JSON value as the script writes it: text quoted, numbers and booleans bare, null `empty`.
+/// A JSON value as the script writes it: text quoted, numbers, booleans, dates and instants
+/// bare, null `empty`.
 fn value(v: &Json) -> String {
     match v {
         Json::Null => "empty".into(),
-        Json::String(s) => format!("{s:?}"),
+        Json::String(s) if is_date_or_instant(s) => s.clone(),
+        Json::String(s) => crate::query::quote(s),
         Json::Array(items) => items.iter().map(value).collect::<Vec<_>>().join(", "),
         other => other.to_string(),
+    }
+}
+
+/// `2026-12-01` or `2026-12-01T09:00:00Z`: how dates and instants read back from JSON.
+fn is_date_or_instant(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| r.into_iter().all(|i| b[i].is_ascii_digit());
+    let date = |b: &[u8]| b.len() >= 10 && b[4] == b'-' && b[7] == b'-';
+    match b.len() {
+        10 => date(b) && digits(0..4) && digits(5..7) && digits(8..10),
+        20 => {
+            date(b)
+                && digits(0..4)
+                && digits(5..7)
+                && digits(8..10)
+                && b[10] == b'T'
+                && b[19] == b'Z'
+                && digits(11..13)
+                && digits(14..16)
+                && digits(17..19)
+        }
+        _ => false,
     }
 }
 
@@ -155,14 +179,18 @@ pub fn person(e: &Json, marks: Marks) -> String {
     out.push_str("  smart list:\n");
     filters(&mut out, &e["filters"], &e["logic"], 2, marks);
     let q = &e["qualification"];
-    if !q.is_null() {
+    if q["rule"] == "the caller's" {
+        out.push_str(&format!(
+            "  {} no qualification rule of its own: the caller's entry applies\n",
+            marks.mark(true)
+        ));
+    } else if !q.is_null() {
         let last = match q.get("last_entered").and_then(Json::as_str) {
             Some(t) => format!("last entered {t}"),
             None => "never entered".into(),
         };
         let again = match q.get("eligible_from").and_then(Json::as_str) {
             Some(t) => format!("may enter from {t}"),
-            None if q["rule"] == "the caller's" => "the caller's entry applies".into(),
             None => "may not enter again".into(),
         };
         out.push_str(&format!(
