@@ -271,12 +271,7 @@ fn count_as_of(q: &Question<'_>, filters: &Filters) -> Result<u64> {
 /// the log's last `wait` before a past instant), or null.
 fn position(q: &Question<'_>, campaign: &str, past: bool) -> Result<Json> {
     if !past {
-        let wait = q
-            .store
-            .waits()?
-            .into_iter()
-            .filter(|w| w.person == q.person.id && w.campaign == campaign)
-            .min_by_key(|w| w.wake_at);
+        let wait = q.store.waits_in(q.person.id, campaign)?.into_iter().next();
         return Ok(match wait {
             Some(w) => json!({ "step": w.path, "until": rfc3339(w.wake_at) }),
             None => Json::Null,

@@ -411,6 +411,14 @@ pub trait Store: AsDynStore {
     fn delete_waits(&mut self, person: PersonId, campaign: &str) -> Result<u32>;
     /// Every wait, in order (for listings and script-change checks).
     fn waits(&self) -> Result<Vec<WaitRow>>;
+    /// One person's waits in one campaign, in wake order.
+    fn waits_in(&self, person: PersonId, campaign: &str) -> Result<Vec<WaitRow>> {
+        Ok(self
+            .waits()?
+            .into_iter()
+            .filter(|w| w.person == person && w.campaign == campaign)
+            .collect())
+    }
 
     /// Stores inputs to process later.
     fn insert_input(&mut self, input: &InputRow) -> Result<()>;
