@@ -83,19 +83,37 @@ fn fill(path: &str, n: i64) {
             )
             .unwrap();
         let mut list = conn
-            .prepare("INSERT INTO list_members (list, person, added_at) VALUES ('Newsletter', ?1, ?2)")
+            .prepare(
+                "INSERT INTO list_members (list, person, added_at) VALUES ('Newsletter', ?1, ?2)",
+            )
             .unwrap();
         let kinds = [
             ("visit_page", "Pricing", "{}"),
             ("visit_page", "Pricing", "{}"),
             ("send_email", "Welcome", "{\"operational\":false}"),
             ("fill_out_form", "Contact Us", "{\"page\":null}"),
-            ("click_email", "Welcome", "{\"link\":\"https://acme.example/pricing\"}"),
-            ("change_score", "score", "{\"old\":0,\"new\":5,\"source\":\"flow\"}"),
-            ("change_data_value", "state", "{\"old\":\"NY\",\"new\":\"CA\",\"source\":\"import\"}"),
+            (
+                "click_email",
+                "Welcome",
+                "{\"link\":\"https://acme.example/pricing\"}",
+            ),
+            (
+                "change_score",
+                "score",
+                "{\"old\":0,\"new\":5,\"source\":\"flow\"}",
+            ),
+            (
+                "change_data_value",
+                "state",
+                "{\"old\":\"NY\",\"new\":\"CA\",\"source\":\"import\"}",
+            ),
             ("add_to_list", "Newsletter", "{}"),
             ("open_email", "Welcome", "{}"),
-            ("change_program_status", "Webinar", "{\"from\":null,\"to\":\"Registered\"}"),
+            (
+                "change_program_status",
+                "Webinar",
+                "{\"from\":null,\"to\":\"Registered\"}",
+            ),
         ];
         for id in 1..=n {
             let state = if id % 3 == 0 { "NY" } else { "CA" };
@@ -155,6 +173,7 @@ fn bench(c: &mut Criterion) {
             campaign,
             at,
             clock: T0,
+            before: None,
         })
         .unwrap()
     };

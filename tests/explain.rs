@@ -46,7 +46,11 @@ fn store() -> &'static (tempfile::TempDir, String, String) {
             "--until",
             "2026-12-02 12:00",
         ]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         (dir, db, script)
     })
 }
@@ -93,7 +97,12 @@ fn every_kind_of_filter_live() {
 
 #[test]
 fn every_kind_of_filter_in_the_past() {
-    let args = ["ann@example.com", "Every filter", "--at", "2026-12-01 16:00"];
+    let args = [
+        "ann@example.com",
+        "Every filter",
+        "--at",
+        "2026-12-01 16:00",
+    ];
     insta::assert_snapshot!("every_filter_past_human", explain(&args));
     let v = json(&args);
     insta::assert_snapshot!("every_filter_past_json", pretty(&v));
@@ -120,7 +129,12 @@ fn trigger_campaign_with_a_wait_in_progress() {
     assert_eq!(v["qualification"]["eligible_from"], Value::Null);
     assert_eq!(v["triggers"][0]["last_match"]["id"], 22);
     // Before her form fill she had no match and could enter.
-    let before = json(&["ann@example.com", "Contact follow-up", "--at", "2026-12-01 11:00"]);
+    let before = json(&[
+        "ann@example.com",
+        "Contact follow-up",
+        "--at",
+        "2026-12-01 11:00",
+    ]);
     assert_eq!(before["triggers"][0]["last_match"], Value::Null);
     assert_eq!(before["qualification"]["verdict"], true);
     assert_eq!(before["position"], Value::Null);
@@ -155,7 +169,12 @@ fn activities() {
 fn the_chain_names_each_link() {
     // A step after a wake: the form fill, the entry, the wake.
     let v = json(&["--activity", "10"]);
-    let ids: Vec<&Value> = v["chain"].as_array().unwrap().iter().map(|l| &l["id"]).collect();
+    let ids: Vec<&Value> = v["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["id"])
+        .collect();
     assert_eq!(ids, [3, 4, 9]);
     // A batch run's step: the run and its instant, then the entry.
     let v = json(&["--activity", "33"]);
@@ -226,11 +245,17 @@ fn unknown_names_and_instants() {
     let out = run(&["ann@example.com", "Every filtr"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no campaign is called `Every filtr`: did you mean `Every filter`?"), "{err}");
+    assert!(
+        err.contains("no campaign is called `Every filtr`: did you mean `Every filter`?"),
+        "{err}"
+    );
     let out = run(&["anne@example.com", "Every filter"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("no person is `anne@example.com`: did you mean `ann@example.com`?"), "{err}");
+    assert!(
+        err.contains("no person is `anne@example.com`: did you mean `ann@example.com`?"),
+        "{err}"
+    );
     let out = run(&["99", "Every filter"]);
     assert_eq!(out.status.code(), Some(2));
     let out = run(&["--activity", "999"]);
@@ -239,9 +264,99 @@ fn unknown_names_and_instants() {
     let out = run(&["ann@example.com", "Every filter", "--at", "yesterday"]);
     assert_eq!(out.status.code(), Some(2));
     // Before the person existed.
-    let v = json(&["ann@example.com", "Every filter", "--at", "2026-11-27 09:00"]);
+    let v = json(&[
+        "ann@example.com",
+        "Every filter",
+        "--at",
+        "2026-11-27 09:00",
+    ]);
     assert_eq!(v["existed"], false);
     assert_eq!(v["qualifies"], false);
-    let text = explain(&["ann@example.com", "Every filter", "--at", "2026-11-27 09:00"]);
+    let text = explain(&[
+        "ann@example.com",
+        "Every filter",
+        "--at",
+        "2026-11-27 09:00",
+    ]);
     assert!(text.contains("did not exist yet"), "{text}");
+}
+
+#[test]
+fn not_qualified_reads_the_values_before_the_step_at_the_same_instant() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("s.camp");
+    std::fs::write(
+        &script,
+        r#"
+form "F"
+executable campaign "Hot" { smart list { filter score at least 50 } flow { interesting moment "hot" } }
+campaign "Fill" {
+  smart list { trigger fills out form "F" }
+  flow {
+    execute campaign "Hot"
+    change score by 60
+  }
+}
+"#,
+    )
+    .unwrap();
+    let events = dir.path().join("e.jsonl");
+    std::fs::write(
+        &events,
+        "{\"at\":\"2026-12-01T10:00:00Z\",\"type\":\"fills_out_form\",\"person\":\"a@example.com\",\"form\":\"F\"}\n",
+    )
+    .unwrap();
+    let db = dir.path().join("camp.db").display().to_string();
+    let script = script.display().to_string();
+    let out = camp(&[
+        "run",
+        &script,
+        "--db",
+        &db,
+        "--events",
+        &events.display().to_string(),
+        "--from",
+        "2026-12-01 09:00",
+        "--until",
+        "2026-12-01 11:00",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 1 new_person, 2 fill_out_form, 3 enter_flow, 4 execute_campaign, 5 change_score.
+    let out = camp(&[
+        "explain",
+        "--activity",
+        "4",
+        "--db",
+        &db,
+        "--format",
+        "json",
+        &script,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["activity"]["reason"], "not_qualified");
+    assert_eq!(v["details"]["filters"][0]["values"]["score"], 0);
+    assert_eq!(v["details"]["filters"][0]["verdict"], false);
+    // The person now has 60: a live explanation says so.
+    let out = camp(&[
+        "explain",
+        "a@example.com",
+        "Hot",
+        "--db",
+        &db,
+        "--format",
+        "json",
+        &script,
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["filters"][0]["values"]["score"], 60);
+    assert_eq!(v["qualifies"], true);
 }

@@ -179,7 +179,10 @@ impl World {
         match self.rng.below(10) {
             0 => format!("member of list {list}"),
             1 => "member of program \"P1\"".into(),
-            2 => format!("program status \"P1\" is {}", quote(self.rng.pick(STATUSES))),
+            2 => format!(
+                "program status \"P1\" is {}",
+                quote(self.rng.pick(STATUSES))
+            ),
             3 if !smart_lists.is_empty() => {
                 format!("member of smart list {}", quote(self.rng.pick(smart_lists)))
             }
@@ -331,6 +334,7 @@ fn explained_verdicts(
                 campaign: CampaignId(i as u32),
                 at,
                 clock,
+                before: None,
             })
             .unwrap();
             let logic = e["logic"]["verdict"].as_bool().unwrap();
@@ -383,7 +387,11 @@ fn explain_agrees_with_the_engine_live_and_in_the_past() {
         let mut ws = Workspace::new();
         ws.add_text("world.camp", text.clone());
         let checked = camp::check::check_workspace(&ws);
-        let errors: Vec<_> = checked.diagnostics.iter().filter(|d| d.is_error()).collect();
+        let errors: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .collect();
         assert!(errors.is_empty(), "{text}\n{errors:#?}");
         let program = checked.program.expect("the world checks");
         let texts = Texts::new(&ws.scripts, &ws.sources);
@@ -404,13 +412,29 @@ fn explain_agrees_with_the_engine_live_and_in_the_past() {
             .collect();
         // Changes up to the past instant, the engine's verdicts and the people then...
         let past = base() - 2 * 86_400 + 1_800;
-        change(&mut w, &mut engine, &program, &people, start + 86_400, past - 1, 120);
+        change(
+            &mut w,
+            &mut engine,
+            &program,
+            &people,
+            start + 86_400,
+            past - 1,
+            120,
+        );
         drop(engine);
         let then = engine_verdicts(&store, &program, &people, past);
         let held = snapshot(&store, &people);
         // ...then later changes.
         let mut engine = Engine::new(&program, &mut store).unwrap();
-        change(&mut w, &mut engine, &program, &people, past + 1, base(), 120);
+        change(
+            &mut w,
+            &mut engine,
+            &program,
+            &people,
+            past + 1,
+            base(),
+            120,
+        );
         engine.store().set_clock(base()).unwrap();
         drop(engine);
 
@@ -422,10 +446,12 @@ fn explain_agrees_with_the_engine_live_and_in_the_past() {
             assert_eq!(asof.person.as_ref(), Some(held), "person {p}, {context}");
             values_changed += usize::from(&now != held);
         }
-        let explained = explained_verdicts(&store, &program, &texts, &people, past, base(), &context);
+        let explained =
+            explained_verdicts(&store, &program, &texts, &people, past, base(), &context);
         assert_eq!(explained, then, "as of the past instant, {context}");
         let live = engine_verdicts(&store, &program, &people, base());
-        let explained = explained_verdicts(&store, &program, &texts, &people, base(), base(), &context);
+        let explained =
+            explained_verdicts(&store, &program, &texts, &people, base(), base(), &context);
         assert_eq!(explained, live, "live, {context}");
         checked_cases += 2 * live.len();
         held_true += then.iter().filter(|v| **v).count();
@@ -437,6 +463,12 @@ fn explain_agrees_with_the_engine_live_and_in_the_past() {
     );
     assert!(checked_cases >= 1000, "{checked_cases} cases");
     assert!(held_true * 10 > checked_cases / 2, "too few verdicts hold");
-    assert!(flipped * 20 > checked_cases / 2, "too few verdicts changed after the past instant");
-    assert!(values_changed > 50, "too few people changed after the past instant");
+    assert!(
+        flipped * 20 > checked_cases / 2,
+        "too few verdicts changed after the past instant"
+    );
+    assert!(
+        values_changed > 50,
+        "too few people changed after the past instant"
+    );
 }

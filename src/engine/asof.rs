@@ -27,6 +27,9 @@ pub struct EntryAsOf {
 pub struct AsOf {
     /// The instant.
     pub at: i64,
+    /// Activities with this id or a larger one are not history yet, even at the instant itself
+    /// (explaining an activity: what was logged after it at the same instant).
+    pub before: Option<i64>,
     /// The person's field values then; `None` when the person did not exist yet.
     pub person: Option<Person>,
     lists: HashMap<String, bool>,
@@ -42,6 +45,22 @@ impl AsOf {
         current: &Person,
         at: i64,
     ) -> Result<AsOf> {
+        AsOf::reconstruct_before(program, store, current, at, None)
+    }
+
+    /// Whether activity `a` had happened as of this state's instant.
+    pub fn happened(&self, a: &Activity) -> bool {
+        a.at <= self.at && self.before.is_none_or(|b| a.id < b)
+    }
+
+    /// [`AsOf::reconstruct`] as of instant `at`, just before activity `before` (if given).
+    pub fn reconstruct_before(
+        program: &Program,
+        store: &dyn Store,
+        current: &Person,
+        at: i64,
+        before: Option<i64>,
+    ) -> Result<AsOf> {
         let log = store.log(&LogQuery {
             person: Some(current.id),
             ..LogQuery::default()
@@ -53,8 +72,10 @@ impl AsOf {
         };
         let mut out = AsOf {
             at,
+            before,
             ..AsOf::default()
         };
+        let then = |a: &Activity| a.at <= at && before.is_none_or(|b| a.id < b);
         for list in &program.lists {
             let name = Some(list.name.as_str());
             let changes: Vec<&Activity> = log
@@ -67,7 +88,7 @@ impl AsOf {
                 })
                 .collect();
             let adds = |a: &Activity| a.kind == ActivityType::AddToList.as_str();
-            let member = match changes.iter().rev().find(|a| a.at <= at) {
+            let member = match changes.iter().rev().find(|a| then(a)) {
                 Some(a) => adds(a),
                 None => match changes.first() {
                     Some(a) => !adds(a),
@@ -90,7 +111,7 @@ impl AsOf {
                     .and_then(|v| v.as_str())
                     .map(str::to_string)
             };
-            let status = match changes.iter().rev().find(|a| a.at <= at) {
+            let status = match changes.iter().rev().find(|a| then(a)) {
                 Some(a) => text(a, "to"),
                 None => match changes.first() {
                     Some(a) => text(a, "from"),
@@ -99,7 +120,7 @@ impl AsOf {
             };
             out.programs.insert(prog.name.clone(), status);
         }
-        for a in log.iter().filter(|a| a.at <= at) {
+        for a in log.iter().filter(|a| then(a)) {
             let entered = a.outcome == Outcome::Succeeded;
             let (campaign, member, entry) = if a.kind == ActivityType::EnterFlow.as_str() {
                 let kept_out = a.reason.as_deref() == Some("qualification_rule");
@@ -118,7 +139,7 @@ impl AsOf {
                 }
             }
         }
-        out.person = person_at(program, current, &log, at);
+        out.person = person_at(program, current, &log, at, &then);
         Ok(out)
     }
 
@@ -145,7 +166,13 @@ impl AsOf {
 
 /// The person's values at `at`: the current ones with every change logged after `at` undone,
 /// newest first. `None` when the person was created after `at`.
-fn person_at(program: &Program, current: &Person, log: &[Activity], at: i64) -> Option<Person> {
+fn person_at(
+    program: &Program,
+    current: &Person,
+    log: &[Activity],
+    at: i64,
+    then: &dyn Fn(&Activity) -> bool,
+) -> Option<Person> {
     let created = match current.get(CREATED_AT) {
         Some(Scalar::DateTime(t)) => t.timestamp(),
         _ => i64::MIN,
@@ -162,8 +189,8 @@ fn person_at(program: &Program, current: &Person, log: &[Activity], at: i64) -> 
     let unsubscribe = ActivityType::UnsubscribeEmail.as_str();
     // An unsubscribe records no old value: the person was unsubscribed before it only if an
     // earlier unsubscribe says so.
-    let unsubscribed_before = log.iter().any(|a| a.at <= at && a.kind == unsubscribe);
-    for a in log.iter().rev().filter(|a| a.at > at) {
+    let unsubscribed_before = log.iter().any(|a| then(a) && a.kind == unsubscribe);
+    for a in log.iter().rev().filter(|a| !then(a)) {
         if a.kind == unsubscribe {
             if let Some(f) = program.field("unsubscribed") {
                 set(&mut person, f, Some(Scalar::Bool(unsubscribed_before)));
@@ -181,7 +208,7 @@ fn person_at(program: &Program, current: &Person, log: &[Activity], at: i64) -> 
     }
     let last_change = log
         .iter()
-        .filter(|a| a.at <= at && (changes(a) || a.kind == unsubscribe))
+        .filter(|a| then(a) && (changes(a) || a.kind == unsubscribe))
         .map(|a| a.at)
         .max();
     let updated = last_change.unwrap_or(created).max(created);

@@ -296,7 +296,8 @@ impl Eval<'_> {
         let needed = h.at_least.max(1);
         let mut count = 0u32;
         let mut matched = Vec::new();
-        for a in rows {
+        let before = self.past.and_then(|p| p.before);
+        for a in rows.into_iter().filter(|a| before.is_none_or(|b| a.id < b)) {
             if constraints_hold(self.program, &h.what, &a.attributes, self.now, self.tz) {
                 count += 1;
                 if R::ON {

@@ -195,7 +195,8 @@ fn details(
                     person: &person,
                     campaign: child,
                     at: a.at,
-                    clock: clock.max(a.at + 1),
+                    clock,
+                    before: Some(a.id),
                 })?;
                 d.insert("campaign".into(), json!(a.primary));
                 d.insert(

@@ -62,6 +62,7 @@ pub fn explain_named(
         campaign: cid,
         at: at.unwrap_or(clock),
         clock,
+        before: None,
     })
     .map_err(db)
 }

@@ -28,6 +28,8 @@ pub struct Question<'a> {
     pub at: i64,
     /// The store's clock: an instant before it is answered from the log.
     pub clock: i64,
+    /// Answer as of just before this activity (logged at `at`), from the log.
+    pub before: Option<i64>,
 }
 
 /// The explanation of one person against one campaign, as the JSON object of LANGUAGE.md 12.
@@ -37,9 +39,11 @@ pub fn explain_person(q: &Question<'_>) -> Result<Json> {
         return Ok(Json::Null);
     };
     let tz = program.settings.time_zone;
-    let past = q.at < q.clock;
+    let past = q.at < q.clock || q.before.is_some();
     let asof = if past {
-        Some(AsOf::reconstruct(program, q.store, q.person, q.at)?)
+        Some(AsOf::reconstruct_before(
+            program, q.store, q.person, q.at, q.before,
+        )?)
     } else {
         None
     };
@@ -251,7 +255,7 @@ fn count_as_of(q: &Question<'_>, filters: &Filters) -> Result<u64> {
     })?;
     let mut count = 0;
     for p in &people {
-        let asof = AsOf::reconstruct(q.program, q.store, p, q.at)?;
+        let asof = AsOf::reconstruct_before(q.program, q.store, p, q.at, q.before)?;
         let Some(then) = &asof.person else { continue };
         let eval = Eval {
             program: q.program,
@@ -282,7 +286,10 @@ fn position(q: &Question<'_>, campaign: &str, past: bool) -> Result<Json> {
         campaign: Some(campaign.to_string()),
         ..Default::default()
     })?;
-    let last = log.iter().rev().find(|a| a.at <= q.at);
+    let last = log
+        .iter()
+        .rev()
+        .find(|a| a.at <= q.at && q.before.is_none_or(|b| a.id < b));
     Ok(match last {
         Some(a) if a.kind == "wait" => {
             let until = a
