@@ -360,3 +360,88 @@ campaign "Fill" {
     assert_eq!(v["filters"][0]["values"]["score"], 60);
     assert_eq!(v["qualifies"], true);
 }
+
+#[test]
+fn a_requested_campaign_chains_back_through_the_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("s.camp");
+    std::fs::write(
+        &script,
+        r#"
+form "F"
+campaign "Alert" {
+  smart list { trigger campaign is requested }
+  flow { interesting moment "alerted" }
+}
+campaign "Fill" {
+  smart list { trigger fills out form "F" }
+  flow { request campaign "Alert" }
+}
+"#,
+    )
+    .unwrap();
+    let events = dir.path().join("e.jsonl");
+    std::fs::write(
+        &events,
+        "{\"at\":\"2026-12-01T10:00:00Z\",\"type\":\"fills_out_form\",\"person\":\"a@example.com\",\"form\":\"F\"}\n",
+    )
+    .unwrap();
+    let db = dir.path().join("camp.db").display().to_string();
+    let script = script.display().to_string();
+    let out = camp(&[
+        "run",
+        &script,
+        "--db",
+        &db,
+        "--events",
+        &events.display().to_string(),
+        "--from",
+        "2026-12-01 09:00",
+        "--until",
+        "2026-12-01 11:00",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 1 new_person, 2 fill_out_form, 3 enter_flow Fill, 4 request_campaign, 5 enter_flow
+    // Alert, 6 interesting_moment.
+    let out = camp(&[
+        "explain",
+        "--activity",
+        "6",
+        "--db",
+        &db,
+        "--format",
+        "json",
+        &script,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let links: Vec<(i64, String)> = v["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["id"].as_i64().unwrap(),
+                l["type"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [
+            (2, "fill_out_form".to_string()),
+            (3, "enter_flow".to_string()),
+            (4, "request_campaign".to_string()),
+            (5, "enter_flow".to_string()),
+        ]
+    );
+    assert_eq!(v["activity"]["attributes"]["cause"], 4);
+}
