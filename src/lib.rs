@@ -2,10 +2,13 @@
 //!
 //! The pipeline: [`syntax`] turns text into an owned AST, [`check`] resolves and types it into
 //! the checked program ([`check::ir`]), and the engine runs that program against a store.
+//! [`explain`] answers why a person would qualify for a campaign and why an activity happened,
+//! through the engine's own evaluator.
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod engine;
+pub mod explain;
 pub mod fmt;
 pub mod lsp;
 pub mod query;

@@ -138,7 +138,9 @@ fn wide_shows_the_attributes_uncut() {
         "{table}"
     );
     assert!(
-        table.contains(r#"{"until":"2026-12-02T14:00:00Z"}"#),
+        table.contains(
+            r#"{"until":"2026-12-02T14:00:00Z","cause":{"run":"California blast with a long name""#
+        ),
         "{table}"
     );
 }

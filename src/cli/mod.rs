@@ -2,6 +2,7 @@
 
 mod check;
 mod common;
+pub mod explain;
 mod fmt;
 mod log;
 mod lsp;
@@ -40,6 +41,8 @@ enum Command {
     Log(log::LogArgs),
     /// Show the emails and alerts that would be delivered.
     Outbox(log::OutboxArgs),
+    /// Explain why a person would or would not qualify for a campaign, or why an activity happened.
+    Explain(explain::ExplainArgs),
     /// Show the batch runs in a window with their steps up to the first wait.
     Schedule(schedule::ScheduleArgs),
     /// Explore scripts and a store interactively.
@@ -113,6 +116,7 @@ pub fn main() -> i32 {
         Command::Log(args) => log::run_log(&args),
         Command::Outbox(args) => log::run_outbox(&args),
         Command::Schedule(args) => schedule::run(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::Repl(args) => repl::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Lsp(args) => lsp::run(&args),

@@ -31,6 +31,47 @@ pub struct FlowContext {
     pub trigger: Option<TriggerInfo>,
     /// Campaign names from the origin of the cascade to the flow that produced the trigger.
     pub chain: Vec<String>,
+    /// What started the flow: the `cause` attribute of every activity it logs (LANGUAGE.md 12).
+    /// A wait keeps it, so the steps after the wake still name the flow's origin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Cause>,
+}
+
+/// The origin of a flow: the activity that fired it (a trigger's activity, a request), or the
+/// batch run that put the person through it. Logged as the `cause` attribute: an activity id,
+/// or `{"run": campaign, "at": T}`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Cause {
+    /// The id of the activity that started the flow.
+    Activity(i64),
+    /// A batch run: its campaign and its instant (RFC 3339, UTC).
+    Run {
+        /// The batch campaign.
+        run: String,
+        /// The run's instant.
+        at: String,
+    },
+}
+
+impl Cause {
+    /// The batch run of `campaign` at instant `at`.
+    pub fn run(campaign: &str, at: i64) -> Cause {
+        Cause::Run {
+            run: campaign.to_string(),
+            at: rfc3339(at),
+        }
+    }
+
+    /// The cause as the log writes it.
+    pub fn to_json(&self) -> Json {
+        serde_json::to_value(self).unwrap_or(Json::Null)
+    }
+
+    /// The cause an activity's attributes record, if any.
+    pub fn of(attributes: &Json) -> Option<Cause> {
+        serde_json::from_value(attributes.get("cause")?.clone()).ok()
+    }
 }
 
 /// The values `{{trigger.*}}` tokens read.
@@ -127,7 +168,18 @@ impl Runner<'_> {
 
     /// Appends an activity for `person` at depth `depth`; a succeeded activity that some
     /// trigger listens to is queued for dispatch with the chain that produced it.
-    fn log(&mut self, person: &Person, depth: u32, chain: &[String], log: Log) -> Result<i64> {
+    fn log(
+        &mut self,
+        person: &Person,
+        depth: u32,
+        chain: &[String],
+        cause: Option<&Cause>,
+        log: Log,
+    ) -> Result<i64> {
+        let mut attributes = log.attributes;
+        if let (Some(cause), Some(map)) = (cause, attributes.as_object_mut()) {
+            map.insert("cause".into(), cause.to_json());
+        }
         let mut activity = Activity {
             id: 0,
             at: self.now,
@@ -137,7 +189,7 @@ impl Runner<'_> {
             step: log.step.map(str::to_string),
             kind: log.kind.as_str().to_string(),
             primary: log.primary,
-            attributes: log.attributes,
+            attributes,
             outcome: log.outcome,
             reason: log.reason.map(str::to_string),
             depth,
@@ -164,7 +216,7 @@ impl Runner<'_> {
     ) -> Result<i64> {
         let mut l = Log::new(kind, None, None).attrs(attributes);
         l.primary = primary;
-        self.log(person, 0, &[], l)
+        self.log(person, 0, &[], None, l)
     }
 
     /// Logs an activity with an explicit outcome (for the engine's own records).
@@ -179,12 +231,13 @@ impl Runner<'_> {
         outcome: Outcome,
         reason: Option<&str>,
         depth: u32,
+        cause: Option<&Cause>,
     ) -> Result<i64> {
         let mut l = Log::new(kind, campaign, None).attrs(attributes);
         l.primary = primary;
         l.outcome = outcome;
         l.reason = reason;
-        self.log(person, depth, &[], l)
+        self.log(person, depth, &[], cause, l)
     }
 
     /// Puts `person` through campaign `cid`'s qualification rule and, when admitted, its flow.
@@ -220,12 +273,12 @@ impl Runner<'_> {
             self.store.add_member(name, person.id, self.now)?;
             let l =
                 Log::new(ActivityType::EnterFlow, Some(name), None).skipped("qualification_rule");
-            self.log(&person, depth, &ctx.chain, l)?;
+            self.log(&person, depth, &ctx.chain, ctx.cause.as_ref(), l)?;
             return Ok(());
         }
         self.store.record_entry(name, person.id, self.now)?;
         let l = Log::new(ActivityType::EnterFlow, Some(name), None);
-        self.log(&person, depth, &ctx.chain, l)?;
+        self.log(&person, depth, &ctx.chain, ctx.cause.as_ref(), l)?;
         self.run_block(cid, &campaign.flow, 0, &mut person, depth, ctx, 0)?;
         Ok(())
     }
@@ -324,7 +377,7 @@ impl Runner<'_> {
                     let l = l
                         .attrs(json!({ "operational": email.operational }))
                         .skipped(reason);
-                    self.log(person, out_depth, &chain, l)?;
+                    self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
                     return Ok(Next::Continue);
                 }
                 let to = person.email().unwrap_or_default().to_string();
@@ -334,7 +387,7 @@ impl Runner<'_> {
                 let l = l.attrs(
                     json!({ "to": to, "subject": subject, "operational": email.operational }),
                 );
-                let id = self.log(person, out_depth, &chain, l)?;
+                let id = self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
                 self.store.outbox_insert(&OutboxRow {
                     id: 0,
                     at: self.now,
@@ -364,7 +417,7 @@ impl Runner<'_> {
                 let l = Log::new(ActivityType::SendAlert, Some(cname), path)
                     .primary(&e.name)
                     .attrs(json!({ "to": recipients, "subject": subject }));
-                let id = self.log(person, out_depth, &chain, l)?;
+                let id = self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
                 for (n, r) in recipients.iter().enumerate() {
                     self.store.outbox_insert(&OutboxRow {
                         id: 0,
@@ -423,7 +476,13 @@ impl Runner<'_> {
                     .primary(&def.name)
                     .attrs(attrs);
                 if same(old.as_ref(), new.as_ref()) {
-                    self.log(person, out_depth, &chain, l.skipped("unchanged"))?;
+                    self.log(
+                        person,
+                        out_depth,
+                        &chain,
+                        ctx.cause.as_ref(),
+                        l.skipped("unchanged"),
+                    )?;
                     return Ok(Next::Continue);
                 }
                 if def.name == "email" {
@@ -431,7 +490,7 @@ impl Runner<'_> {
                         if let Some(other) = self.store.person_by_email(e)? {
                             if other != person.id {
                                 let l = l.failed("email_in_use");
-                                self.log(person, out_depth, &chain, l)?;
+                                self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
                                 return Ok(Next::Continue);
                             }
                         }
@@ -442,7 +501,7 @@ impl Runner<'_> {
                 if let Some(slot) = person.values.get_mut(field.index()) {
                     *slot = new;
                 }
-                self.log(person, out_depth, &chain, l)?;
+                self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
             }
             StepKind::ChangeProgramStatus {
                 program: pid,
@@ -463,15 +522,27 @@ impl Runner<'_> {
                     .attrs(json!({ "from": current, "to": new }));
                 match rank {
                     Some(r) if r == *status => {
-                        self.log(person, out_depth, &chain, l.skipped("unchanged"))?;
+                        self.log(
+                            person,
+                            out_depth,
+                            &chain,
+                            ctx.cause.as_ref(),
+                            l.skipped("unchanged"),
+                        )?;
                     }
                     Some(r) if r > *status => {
-                        self.log(person, out_depth, &chain, l.skipped("status_backwards"))?;
+                        self.log(
+                            person,
+                            out_depth,
+                            &chain,
+                            ctx.cause.as_ref(),
+                            l.skipped("status_backwards"),
+                        )?;
                     }
                     _ => {
                         self.store
                             .set_program_status(&prog.name, person.id, new, self.now)?;
-                        self.log(person, out_depth, &chain, l)?;
+                        self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
                     }
                 }
             }
@@ -492,14 +563,14 @@ impl Runner<'_> {
                 };
                 let l = Log::new(kind, Some(cname), path).primary(&list.name);
                 let l = if changed { l } else { l.skipped("unchanged") };
-                self.log(person, out_depth, &chain, l)?;
+                self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
             }
             StepKind::Wait(w) => {
                 let wake = self.wake_time(w, person);
                 let wake = wake.max(self.now);
                 let l = Log::new(ActivityType::Wait, Some(cname), path)
                     .attrs(json!({ "until": rfc3339(wake) }));
-                self.log(person, out_depth, &chain, l)?;
+                self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
                 if wake > self.now {
                     let context = serde_json::to_string(ctx).unwrap_or_else(|_| "{}".into());
                     self.store.insert_wait(&WaitRow {
@@ -519,7 +590,7 @@ impl Runner<'_> {
                     return Ok(Next::Continue);
                 };
                 let l = Log::new(ActivityType::RequestCampaign, Some(cname), path).primary(&t.name);
-                self.log(person, out_depth, &chain, l)?;
+                self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
             }
             StepKind::ExecuteCampaign(child) => {
                 let Some(c) = program.campaigns.get(child.index()) else {
@@ -531,6 +602,7 @@ impl Runner<'_> {
                         store: &*self.store,
                         now: self.now,
                         tz: self.tz(),
+                        past: None,
                     }
                     .filters(&c.filters, person)?;
                 let l = Log::new(ActivityType::ExecuteCampaign, Some(cname), path)
@@ -541,7 +613,7 @@ impl Runner<'_> {
                 } else {
                     l.skipped("not_qualified")
                 };
-                self.log(person, out_depth, &chain, l)?;
+                self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
                 if qualified {
                     self.store.record_entry(&c.name, person.id, self.now)?;
                     self.run_block(*child, &c.flow, 0, person, depth, ctx, exec_depth + 1)?;
@@ -562,7 +634,7 @@ impl Runner<'_> {
                 let l = Log::new(ActivityType::RemoveFromFlow, Some(cname), path)
                     .primary(names.join(", "))
                     .attrs(json!({ "campaigns": names, "waits_removed": removed }));
-                self.log(person, out_depth, &chain, l)?;
+                self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
                 if targets.contains(&cid) {
                     return Ok(Next::Stop);
                 }
@@ -577,24 +649,25 @@ impl Runner<'_> {
                 let l = Log::new(ActivityType::CallWebhook, Some(cname), path)
                     .primary(&w.name)
                     .attrs(json!({ "url": url, "method": w.method, "body": body }));
-                self.log(person, out_depth, &chain, l)?;
+                self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
             }
             StepKind::InterestingMoment(t) => {
                 let tokens = self.tokens(cid, person, ctx);
                 let text = render(t, &tokens, Escape::Plain);
                 let l = Log::new(ActivityType::InterestingMoment, Some(cname), path).primary(text);
-                self.log(person, out_depth, &chain, l)?;
+                self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
             }
             StepKind::DeletePerson => {
                 let l = Log::new(ActivityType::DeletePerson, Some(cname), path);
-                self.log(person, out_depth, &chain, l)?;
-                // The person's parked waits go with them: each one leaves its flow, logged.
+                self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
+                // The person's parked waits go with them: each one leaves its flow, logged under
+                // the cause of the flow it leaves.
                 for w in self.store.person_waits(person.id)? {
-                    let l = Log::new(ActivityType::LeaveFlow, Some(&w.campaign), None)
+                    let waiting: FlowContext = serde_json::from_str(&w.context).unwrap_or_default();
+                    let mut l = Log::new(ActivityType::LeaveFlow, Some(&w.campaign), None)
                         .attrs(json!({ "path": w.path }));
-                    let mut l = l;
                     l.reason = Some("person_deleted");
-                    self.log(person, out_depth, &chain, l)?;
+                    self.log(person, out_depth, &chain, waiting.cause.as_ref(), l)?;
                 }
                 self.store.delete_person(person.id)?;
                 return Ok(Next::Stop);
@@ -608,6 +681,7 @@ impl Runner<'_> {
                     store: &*self.store,
                     now: self.now,
                     tz: self.tz(),
+                    past: None,
                 };
                 let mut chosen = None;
                 for (cond, steps) in branches {

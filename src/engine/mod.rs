@@ -1,5 +1,6 @@
 //! The run-time engine: a deterministic discrete-event simulation of the checked program against
 //! a [`crate::store::Store`] (LANGUAGE.md section 9).
+pub mod asof;
 pub mod conditions;
 pub mod dispatch;
 pub mod events;

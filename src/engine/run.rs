@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::conditions::{activity_matches, Eval};
 use super::dispatch::TriggerIndex;
-use super::flow::{FlowContext, Queued, Runner, TriggerInfo};
+use super::flow::{Cause, FlowContext, Queued, Runner, TriggerInfo};
 use super::schedule::next_after;
 use super::stop::Stop;
 use super::value::instant;
@@ -367,6 +367,7 @@ impl<'a> Engine<'a> {
                             Outcome::Skipped,
                             Some("max_people"),
                             0,
+                            Some(&Cause::run(&c.name, now)),
                         )?;
                     }
                 }
@@ -410,6 +411,10 @@ impl<'a> Engine<'a> {
     fn continue_run(&mut self, run: i64, campaign: &str, at: i64) -> Result<()> {
         let cid = self.program.campaign(campaign);
         let now = self.store.clock()?.unwrap_or(at).max(at);
+        let ctx = FlowContext {
+            cause: Some(Cause::run(campaign, at)),
+            ..FlowContext::default()
+        };
         let mut done = 0usize;
         loop {
             // Members leave the run in the transaction that puts them through the flow.
@@ -421,8 +426,7 @@ impl<'a> Engine<'a> {
             let last = members.last().map_or(0, |m| m.0);
             for (ord, person) in members {
                 if let Some(cid) = cid {
-                    self.runner(now)
-                        .enter(cid, person, 0, &FlowContext::default())?;
+                    self.runner(now).enter(cid, person, 0, &ctx)?;
                 }
                 while self.dispatch_one()? {}
                 done += 1;
@@ -469,6 +473,7 @@ impl<'a> Engine<'a> {
                     Outcome::Succeeded,
                     None,
                     wait.depth + 1,
+                    ctx.cause.as_ref(),
                 )?;
                 runner.resume(cid, &wait.path, &mut person, wait.depth, &ctx)?
             }
@@ -489,6 +494,7 @@ impl<'a> Engine<'a> {
                 Outcome::Succeeded,
                 Some(reason),
                 wait.depth + 1,
+                ctx.cause.as_ref(),
             )?;
         }
         while self.dispatch_one()? {}
@@ -561,6 +567,7 @@ impl<'a> Engine<'a> {
                         Outcome::Skipped,
                         Some("campaign_inactive"),
                         activity.depth,
+                        Some(&Cause::Activity(activity.id)),
                     )?;
                 }
                 continue;
@@ -577,6 +584,7 @@ impl<'a> Engine<'a> {
                     Outcome::Failed,
                     Some("cascade_limit"),
                     activity.depth,
+                    Some(&Cause::Activity(activity.id)),
                 )?;
                 continue;
             }
@@ -585,6 +593,7 @@ impl<'a> Engine<'a> {
                 store: &*self.store,
                 now,
                 tz,
+                past: None,
             };
             if !eval.filters(&c.filters, &person)? {
                 continue;
@@ -605,6 +614,7 @@ impl<'a> Engine<'a> {
             let ctx = FlowContext {
                 trigger: Some(info),
                 chain: chain.clone(),
+                cause: Some(Cause::Activity(activity.id)),
             };
             let _ = trigger;
             self.runner(now)

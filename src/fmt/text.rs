@@ -408,6 +408,14 @@ pub fn match_expr(e: &BoolExpr<crate::syntax::span::Spanned<u32>>) -> String {
     bool_expr(e, &|n| n.node.to_string())
 }
 
+/// `match` logic with each filter number printed by `atom` (`camp explain` puts verdicts there).
+pub fn match_expr_with(
+    e: &BoolExpr<crate::syntax::span::Spanned<u32>>,
+    atom: &dyn Fn(u32) -> String,
+) -> String {
+    bool_expr(e, &|n| atom(n.node))
+}
+
 fn bool_expr<T>(e: &BoolExpr<T>, atom: &dyn Fn(&T) -> String) -> String {
     let join = |items: &[BoolExpr<T>], op: &str| {
         items

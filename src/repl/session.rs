@@ -16,6 +16,7 @@ use crate::workspace::Workspace;
 
 mod commands;
 mod listings;
+mod why;
 
 pub use commands::COMMANDS;
 

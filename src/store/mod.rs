@@ -427,6 +427,15 @@ pub trait Store: AsDynStore {
         Ok(all)
     }
 
+    /// One person's waits in one campaign, in wake order.
+    fn waits_in(&self, person: PersonId, campaign: &str) -> Result<Vec<WaitRow>> {
+        Ok(self
+            .waits()?
+            .into_iter()
+            .filter(|w| w.person == person && w.campaign == campaign)
+            .collect())
+    }
+
     /// Stores inputs to process later.
     fn insert_input(&mut self, input: &InputRow) -> Result<()>;
     /// The earliest input at or before `up_to` (arrival order within an instant).
@@ -470,6 +479,7 @@ pub fn select_by_scan(
         store,
         now,
         tz: program.settings.time_zone,
+        past: None,
     };
     store.scan_people(&mut |p| {
         if eval.filters(filters, &p)? {

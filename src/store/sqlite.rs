@@ -691,6 +691,7 @@ impl Store for SqliteStore {
             store: self,
             now,
             tz: program.settings.time_zone,
+            past: None,
         });
         while let Some(row) = rows.next()? {
             let p = self.read_person(row)?;
@@ -895,14 +896,22 @@ impl Store for SqliteStore {
     }
 
     fn scan_log(&self, q: &LogQuery, f: &mut dyn FnMut(Activity) -> Result<()>) -> Result<()> {
-        let sql = format!(
-            "SELECT {ACTIVITY_COLUMNS} FROM activities
-             WHERE (?1 IS NULL OR person = ?1) AND (?2 IS NULL OR campaign = ?2) AND id > ?3
-             ORDER BY id LIMIT ?4"
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let limit = q.limit.map_or(-1, i64::from);
-        let mut rows = stmt.query(params![q.person, q.campaign, q.after.unwrap_or(0), limit])?;
+        // Only the conditions asked for, so that one person's log is read through the
+        // `activities_history` index instead of a scan of the whole log.
+        let mut sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id > ?1");
+        let mut values: Vec<rusqlite::types::Value> = vec![q.after.unwrap_or(0).into()];
+        if let Some(p) = q.person {
+            values.push(p.into());
+            sql.push_str(&format!(" AND person = ?{}", values.len()));
+        }
+        if let Some(c) = &q.campaign {
+            values.push(c.clone().into());
+            sql.push_str(&format!(" AND campaign = ?{}", values.len()));
+        }
+        values.push(q.limit.map_or(-1, i64::from).into());
+        sql.push_str(&format!(" ORDER BY id LIMIT ?{}", values.len()));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
         while let Some(row) = rows.next()? {
             f(read_activity(row)?)?;
         }
@@ -1038,6 +1047,15 @@ impl Store for SqliteStore {
              WHERE person = ?1 ORDER BY wake_at, id",
         )?;
         let rows = stmt.query_map([person], read_wait)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn waits_in(&self, person: PersonId, campaign: &str) -> Result<Vec<WaitRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, person, campaign, path, wake_at, depth, context FROM waits
+             WHERE person = ?1 AND campaign = ?2 ORDER BY wake_at, id",
+        )?;
+        let rows = stmt.query_map(params![person, campaign], read_wait)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

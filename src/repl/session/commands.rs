@@ -34,6 +34,7 @@ impl Session {
             "log" => self.log(arg),
             "outbox" => self.outbox(),
             "campaigns" => self.campaigns(),
+            "why" => self.why(arg),
             "help" | "h" | "?" => HELP.to_string(),
             "quit" | "q" | "exit" => {
                 self.finished = true;
@@ -248,6 +249,7 @@ pub const COMMANDS: &[&str] = &[
     "quit",
     "run",
     "time",
+    "why",
 ];
 
 const HELP: &str = "\
@@ -266,6 +268,8 @@ followed by `for PERSON` to apply it.
   :log [person]           the activity log, all or one person's
   :outbox                 emails and alerts written
   :campaigns              campaigns with kind, status and schedule
+  :why PERSON \"Campaign\"  would the person qualify now, and why (`camp explain`)
+  :why ACTIVITY-ID        why an activity happened: its chain of causes
   :help                   this text
   :quit                   leave (or Ctrl-D)
 ";
