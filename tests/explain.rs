@@ -229,7 +229,13 @@ fn symbols_on_a_terminal_words_in_a_pipe() {
     assert!(text.starts_with("no ann@example.com"), "{text}");
     assert!(!text.contains('✔') && !text.contains('✘'));
     let v = json(&["ann@example.com", "Every filter"]);
-    let symbols = camp::explain::human::person(&v, camp::explain::Marks::Symbols);
+    let symbols = camp::explain::human::person(
+        &v,
+        camp::explain::Style {
+            marks: camp::explain::Marks::Symbols,
+            tz: chrono_tz::Tz::UTC,
+        },
+    );
     insta::assert_snapshot!("every_filter_symbols", symbols);
 }
 

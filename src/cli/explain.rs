@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::common::{load_program, open_store, parse_time, Access, Exit};
 use super::{EXIT_FAILURE, EXIT_OK};
-use crate::explain::{explain_activity, explain_named, human, Marks, Texts};
+use crate::explain::{explain_activity, explain_named, human, Style, Texts};
 use crate::store::StoreError;
 
 /// Output format of `camp explain`.
@@ -92,12 +92,11 @@ pub fn run(args: &ExplainArgs) -> i32 {
             }
             (None, None) => return Err(EXIT_FAILURE),
         };
+        let style = Style::for_stdout(program.settings.time_zone);
         let text = match args.format {
             ExplainFormat::Json => format!("{explanation}\n"),
-            ExplainFormat::Human if args.activity.is_some() => {
-                human::activity(&explanation, Marks::for_stdout())
-            }
-            ExplainFormat::Human => human::person(&explanation, Marks::for_stdout()),
+            ExplainFormat::Human if args.activity.is_some() => human::activity(&explanation, style),
+            ExplainFormat::Human => human::person(&explanation, style),
         };
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes())

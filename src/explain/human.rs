@@ -1,7 +1,10 @@
 //! Explanations as indented text: one line per fact, marked ✔/✘ (or `yes`/`no` where the
 //! output is not a terminal or `NO_COLOR` is set), values quoted as the script writes them.
 
+use chrono_tz::Tz;
 use serde_json::Value as Json;
+
+use crate::engine::value::local_time;
 
 /// How verdicts are marked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,15 +41,55 @@ impl Marks {
     }
 }
 
-/// A JSON value as the script writes it: text quoted, numbers, booleans, dates and instants
-/// bare, null `empty`.
-fn value(v: &Json) -> String {
-    match v {
-        Json::Null => "empty".into(),
-        Json::String(s) if is_date_or_instant(s) => s.clone(),
-        Json::String(s) => crate::query::quote(s),
-        Json::Array(items) => items.iter().map(value).collect::<Vec<_>>().join(", "),
-        other => other.to_string(),
+/// How an explanation is written: its verdict marks, and the time zone its instants are read
+/// in (the script's, as in the other tables; JSON keeps RFC 3339 UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    /// The verdict marks.
+    pub marks: Marks,
+    /// The zone instants are shown in.
+    pub tz: Tz,
+}
+
+impl Style {
+    /// The marks for standard output, instants in `tz`.
+    pub fn for_stdout(tz: Tz) -> Style {
+        Style {
+            marks: Marks::for_stdout(),
+            tz,
+        }
+    }
+
+    fn mark(self, v: bool) -> &'static str {
+        self.marks.mark(v)
+    }
+
+    fn of(self, v: &Json) -> &'static str {
+        self.marks.of(v)
+    }
+
+    /// An RFC 3339 instant as a local reading in the style's zone (anything else unchanged).
+    fn instant(self, s: &str) -> String {
+        match chrono::DateTime::parse_from_rfc3339(s) {
+            Ok(t) if s.len() > 10 => local_time(t.timestamp(), self.tz),
+            _ => s.to_string(),
+        }
+    }
+
+    /// A JSON value as the script writes it: text quoted, numbers, booleans, dates bare,
+    /// instants as local readings, null `empty`.
+    fn value(self, v: &Json) -> String {
+        match v {
+            Json::Null => "empty".into(),
+            Json::String(s) if is_date_or_instant(s) => self.instant(s),
+            Json::String(s) => crate::query::quote(s),
+            Json::Array(items) => items
+                .iter()
+                .map(|v| self.value(v))
+                .collect::<Vec<_>>()
+                .join(", "),
+            other => other.to_string(),
+        }
     }
 }
 
@@ -77,18 +120,18 @@ fn text<'j>(v: &'j Json, key: &str) -> &'j str {
 }
 
 /// What a filter read, on one line: `state = "CA"`, `member = yes`, `count = 2 of 1 needed`.
-fn reads(values: &Json, marks: Marks) -> String {
+fn reads(values: &Json, st: Style) -> String {
     let Some(m) = values.as_object() else {
         return String::new();
     };
     if let Some(count) = m.get("count") {
         let mut s = format!(
             "{count} matching, {} needed",
-            m.get("needed").map(value).unwrap_or_default()
+            m.get("needed").map(|v| st.value(v)).unwrap_or_default()
         );
         match (m.get("from"), m.get("to")) {
-            (Some(f), Some(t)) => s.push_str(&format!(", from {} to {}", value(f), value(t))),
-            (None, Some(t)) => s.push_str(&format!(", up to {}", value(t))),
+            (Some(f), Some(t)) => s.push_str(&format!(", from {} to {}", st.value(f), st.value(t))),
+            (None, Some(t)) => s.push_str(&format!(", up to {}", st.value(t))),
             _ => {}
         }
         if let Some(Json::Array(ids)) = m.get("activities") {
@@ -101,17 +144,17 @@ fn reads(values: &Json, marks: Marks) -> String {
     }
     m.iter()
         .map(|(k, v)| match (k.as_str(), v) {
-            ("member", Json::Bool(b)) => format!("member: {}", marks.mark(*b)),
-            _ => format!("{k} = {}", value(v)),
+            ("member", Json::Bool(b)) => format!("member: {}", st.mark(*b)),
+            _ => format!("{k} = {}", st.value(v)),
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-fn filters(out: &mut String, list: &Json, logic: &Json, indent: usize, marks: Marks) {
+fn filters(out: &mut String, list: &Json, logic: &Json, indent: usize, st: Style) {
     let pad = "  ".repeat(indent);
     for f in list.as_array().into_iter().flatten() {
-        let read = reads(&f["values"], marks);
+        let read = reads(&f["values"], st);
         let read = if read.is_empty() {
             String::new()
         } else {
@@ -119,13 +162,13 @@ fn filters(out: &mut String, list: &Json, logic: &Json, indent: usize, marks: Ma
         };
         out.push_str(&format!(
             "{pad}{} {}. {}{read}\n",
-            marks.of(&f["verdict"]),
+            st.of(&f["verdict"]),
             f["number"],
             text(f, "text"),
         ));
         if let Some(sl) = f.get("smart_list") {
             out.push_str(&format!("{pad}    smart list {:?}:\n", text(sl, "name")));
-            filters(out, &sl["filters"], &sl["logic"], indent + 3, marks);
+            filters(out, &sl["filters"], &sl["logic"], indent + 3, st);
         }
     }
     if !logic.is_null() {
@@ -135,22 +178,22 @@ fn filters(out: &mut String, list: &Json, logic: &Json, indent: usize, marks: Ma
                 let word = piece.trim_end_matches([' ', '(', ')']);
                 let rest = &piece[word.len()..];
                 match word {
-                    "true" => format!("{}{rest}", marks.mark(true)),
-                    "false" => format!("{}{rest}", marks.mark(false)),
+                    "true" => format!("{}{rest}", st.mark(true)),
+                    "false" => format!("{}{rest}", st.mark(false)),
                     _ => piece.to_string(),
                 }
             })
             .collect();
         out.push_str(&format!(
             "{pad}{} match {}: {substituted}\n",
-            marks.of(&logic["verdict"]),
+            st.of(&logic["verdict"]),
             text(logic, "text"),
         ));
     }
 }
 
 /// A person and a campaign, as text.
-pub fn person(e: &Json, marks: Marks) -> String {
+pub fn person(e: &Json, st: Style) -> String {
     let mut out = String::new();
     let who = match e.get("email").and_then(Json::as_str) {
         Some(email) => format!("{email} (id {})", e["person"]),
@@ -163,39 +206,39 @@ pub fn person(e: &Json, marks: Marks) -> String {
     };
     out.push_str(&format!(
         "{} {who} {verb} {:?} ({} campaign) at {}\n",
-        marks.of(&e["qualifies"]),
+        st.of(&e["qualifies"]),
         text(e, "campaign"),
         text(e, "kind"),
-        text(e, "at"),
+        st.instant(text(e, "at")),
     ));
     if e.get("existed") == Some(&Json::Bool(false)) {
         out.push_str(&format!(
             "  {} the person did not exist yet at {}\n",
-            marks.mark(false),
-            text(e, "at")
+            st.mark(false),
+            st.instant(text(e, "at"))
         ));
         return out;
     }
     out.push_str("  smart list:\n");
-    filters(&mut out, &e["filters"], &e["logic"], 2, marks);
+    filters(&mut out, &e["filters"], &e["logic"], 2, st);
     let q = &e["qualification"];
     if q["rule"] == "the caller's" {
         out.push_str(&format!(
             "  {} no qualification rule of its own: the caller's entry applies\n",
-            marks.mark(true)
+            st.mark(true)
         ));
     } else if !q.is_null() {
         let last = match q.get("last_entered").and_then(Json::as_str) {
-            Some(t) => format!("last entered {t}"),
+            Some(t) => format!("last entered {}", st.instant(t)),
             None => "never entered".into(),
         };
         let again = match q.get("eligible_from").and_then(Json::as_str) {
-            Some(t) => format!("may enter from {t}"),
+            Some(t) => format!("may enter from {}", st.instant(t)),
             None => "may not enter again".into(),
         };
         out.push_str(&format!(
             "  {} {}: {last}, {again}\n",
-            marks.of(&q["verdict"]),
+            st.of(&q["verdict"]),
             text(q, "rule"),
         ));
     }
@@ -203,14 +246,14 @@ pub fn person(e: &Json, marks: Marks) -> String {
     if !max.is_null() {
         out.push_str(&format!(
             "  {} max people {}: {} qualify\n",
-            marks.of(&max["verdict"]),
+            st.of(&max["verdict"]),
             max["limit"],
             max["qualifying"],
         ));
     }
     if let Some(active) = e.get("active").and_then(Json::as_bool) {
         let state = if active { "active" } else { "inactive" };
-        out.push_str(&format!("  {} {state}\n", marks.mark(active)));
+        out.push_str(&format!("  {} {state}\n", st.mark(active)));
     }
     let triggers = e["triggers"].as_array().cloned().unwrap_or_default();
     if !triggers.is_empty() {
@@ -218,7 +261,11 @@ pub fn person(e: &Json, marks: Marks) -> String {
         for t in &triggers {
             let last = match t.get("last_match") {
                 Some(a) if !a.is_null() => {
-                    format!("last matched by #{} at {}", a["id"], text(a, "at"))
+                    format!(
+                        "last matched by #{} at {}",
+                        a["id"],
+                        st.instant(text(a, "at"))
+                    )
                 }
                 _ => "never matched".into(),
             };
@@ -229,7 +276,7 @@ pub fn person(e: &Json, marks: Marks) -> String {
         Some(p) if !p.is_null() => out.push_str(&format!(
             "  waiting at step {} until {}\n",
             text(p, "step"),
-            text(p, "until")
+            st.instant(text(p, "until"))
         )),
         _ => out.push_str("  not waiting in this campaign\n"),
     }
@@ -237,13 +284,22 @@ pub fn person(e: &Json, marks: Marks) -> String {
 }
 
 /// One activity or batch run of a chain, on one line.
-fn link(a: &Json) -> String {
+fn link(a: &Json, st: Style) -> String {
     if let Some(run) = a.get("run") {
-        return format!("batch run of {} at {}", value(run), text(a, "at"));
+        return format!(
+            "batch run of {} at {}",
+            st.value(run),
+            st.instant(text(a, "at"))
+        );
     }
-    let mut s = format!("#{} {} {}", a["id"], text(a, "at"), text(a, "type"));
+    let mut s = format!(
+        "#{} {} {}",
+        a["id"],
+        st.instant(text(a, "at")),
+        text(a, "type")
+    );
     if let Some(p) = a.get("primary").and_then(Json::as_str) {
-        s.push_str(&format!(" {}", value(&Json::String(p.into()))));
+        s.push_str(&format!(" {}", st.value(&Json::String(p.into()))));
     }
     if let Some(c) = a.get("campaign").and_then(Json::as_str) {
         s.push_str(&format!(" in {c:?}"));
@@ -260,24 +316,24 @@ fn link(a: &Json) -> String {
 }
 
 /// An activity and its causes, as text.
-pub fn activity(e: &Json, marks: Marks) -> String {
+pub fn activity(e: &Json, st: Style) -> String {
     let mut out = String::new();
     let a = &e["activity"];
-    out.push_str(&format!("{}\n", link(a)));
+    out.push_str(&format!("{}\n", link(a, st)));
     let chain = e["chain"].as_array().cloned().unwrap_or_default();
     if chain.is_empty() {
         out.push_str("  cause: an input (nothing caused it)\n");
     } else {
         out.push_str("  caused by, from the origin:\n");
         for c in &chain {
-            out.push_str(&format!("    {}\n", link(c)));
+            out.push_str(&format!("    {}\n", link(c, st)));
         }
     }
     let d = &e["details"];
     if let Some(m) = d.as_object().filter(|m| !m.is_empty()) {
         out.push_str(&format!("  why {}:\n", text(a, "reason")));
         if m.contains_key("filters") {
-            filters(&mut out, &d["filters"], &d["logic"], 2, marks);
+            filters(&mut out, &d["filters"], &d["logic"], 2, st);
             return out;
         }
         for (k, v) in m {
@@ -285,16 +341,36 @@ pub fn activity(e: &Json, marks: Marks) -> String {
                 Json::Array(items) if items.iter().all(|i| i.get("id").is_some()) => {
                     out.push_str(&format!("    {k}: {}\n", items.len()));
                     for i in items {
-                        out.push_str(&format!("      {}\n", link(i)));
+                        out.push_str(&format!("      {}\n", link(i, st)));
                     }
                 }
                 Json::Object(_) if v.get("id").is_some() => {
-                    out.push_str(&format!("    {k}: {}\n", link(v)));
+                    out.push_str(&format!("    {k}: {}\n", link(v, st)));
                 }
                 Json::Null if k == "eligible_from" => out.push_str(&format!("    {k}: never\n")),
-                _ => out.push_str(&format!("    {k}: {}\n", value(v))),
+                _ => out.push_str(&format!("    {k}: {}\n", st.value(v))),
             }
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_read_in_the_script_zone_dates_and_text_unchanged() {
+        let st = Style {
+            marks: Marks::Words,
+            tz: chrono_tz::America::New_York,
+        };
+        assert_eq!(
+            st.value(&Json::String("2027-01-15T05:00:00Z".into())),
+            "2027-01-15 00:00 America/New_York"
+        );
+        assert_eq!(st.value(&Json::String("2027-01-15".into())), "2027-01-15");
+        assert_eq!(st.value(&Json::String("CA".into())), "\"CA\"");
+        assert_eq!(st.instant("never"), "never");
+    }
 }

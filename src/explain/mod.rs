@@ -11,7 +11,7 @@ pub mod person;
 pub mod texts;
 
 pub use activity::explain_activity;
-pub use human::Marks;
+pub use human::{Marks, Style};
 pub use lookup::{explain_named, resolve_person};
 pub use person::{explain_person, Question};
 pub use texts::Texts;

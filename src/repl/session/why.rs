@@ -1,15 +1,18 @@
 //! `:why PERSON CAMPAIGN` and `:why ACTIVITY-ID`: `camp explain` in the REPL.
 
 use super::{unquote, Session};
-use crate::explain::{explain_activity, human, Marks, Texts};
+use crate::explain::{explain_activity, human, Marks, Style, Texts};
 
 impl Session {
     /// Explains a person against a campaign at the clock, or an activity.
     pub(super) fn why(&mut self, arg: &str) -> String {
-        let marks = if self.unicode {
-            Marks::Symbols
-        } else {
-            Marks::Words
+        let marks = Style {
+            marks: if self.unicode {
+                Marks::Symbols
+            } else {
+                Marks::Words
+            },
+            tz: self.program.settings.time_zone,
         };
         let texts = Texts::new(&self.ws.scripts, &self.ws.sources);
         let arg = arg.trim();
