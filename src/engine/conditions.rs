@@ -9,7 +9,7 @@ use crate::check::ir::{
     ActivityMatch, ActivityType, Cond, Constraint, FieldTest, FieldType, Filters, History,
     HistoryWindow, Logic, LogicExpr, Program, Scalar,
 };
-use crate::store::{Person, Result, Store};
+use crate::store::{Activity, Person, Result, Store};
 
 /// Smart lists may include each other this deep (the checker rejects cycles).
 pub const MAX_SMART_LIST_DEPTH: u32 = 32;
@@ -135,6 +135,24 @@ impl Eval<'_> {
     }
 
     fn history(&self, h: &History, person: &Person) -> Result<bool> {
+        let enough = h.count.enough();
+        let mut count = 0u32;
+        self.history_matches(h, person, &mut |_| {
+            count += 1;
+            count < enough
+        })?;
+        Ok(h.count.holds(count))
+    }
+
+    /// The activities of `person` that a history condition counts (its activity, asset,
+    /// constraints and window, ignoring the count), in log order: `f` is called with each and
+    /// returns whether to go on.
+    pub fn history_matches(
+        &self,
+        h: &History,
+        person: &Person,
+        f: &mut dyn FnMut(&Activity) -> bool,
+    ) -> Result<()> {
         let (from, to) = match &h.window {
             None => (None, Some(self.now)),
             Some(HistoryWindow::InPast(secs)) => (Some(self.now - secs), Some(self.now)),
@@ -146,16 +164,12 @@ impl Eval<'_> {
         let rows = self
             .store
             .history(person.id, &kinds, h.what.asset.as_deref(), from, to)?;
-        let mut count = 0u32;
-        for a in rows {
-            if constraints_hold(self.program, &h.what, &a.attributes, self.now, self.tz) {
-                count += 1;
-                if count >= h.at_least.max(1) {
-                    return Ok(true);
-                }
+        for a in &rows {
+            if constraints_hold(self.program, &h.what, &a.attributes, self.now, self.tz) && !f(a) {
+                break;
             }
         }
-        Ok(false)
+        Ok(())
     }
 }
 

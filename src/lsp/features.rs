@@ -406,6 +406,13 @@ pub fn symbols(script: &Script, range: impl Fn(Span) -> Range) -> Vec<DocumentSy
                 span,
                 s.name.span,
             ),
+            Item::Test(t) => sym(
+                t.name.text.clone(),
+                "test",
+                SymbolKind::METHOD,
+                span,
+                t.name.span,
+            ),
             Item::Campaign(c) => {
                 let has_trigger = c.statements.iter().any(
                     |s| matches!(s, CampaignStatement::SmartList(b) if !b.triggers.is_empty()),
