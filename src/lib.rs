@@ -2,6 +2,7 @@
 //!
 //! The pipeline: [`syntax`] turns text into an owned AST, [`check`] resolves and types it into
 //! the checked program ([`check::ir`]), and the engine runs that program against a store.
+//! [`testing`] runs a workspace's `test` items, each in a fresh in-memory store.
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
@@ -13,4 +14,5 @@ pub mod repl;
 pub mod report;
 pub mod store;
 pub mod syntax;
+pub mod testing;
 pub mod workspace;

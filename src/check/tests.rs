@@ -12,7 +12,7 @@ use crate::syntax::ast::{
 
 use super::conditions::{cond_expr, field_test};
 use super::ir::{self, FieldId, Scalar};
-use super::values::{instant, scalar};
+use super::values::{day_start, instant, scalar};
 use super::Ctx;
 
 /// The longest time a test may cover, from its `from` to its last instant: a test runs every
@@ -259,6 +259,10 @@ fn person_fields(
         }
         let what = format!("field `{}`", f.field.name);
         match scalar(&f.value, ty, &what, tz, &mut cx.diags) {
+            // A date given for a date-time field is that day's first instant.
+            Some(Scalar::Date(d)) if ty == FieldType::DateTime => {
+                out.push((id, Some(Scalar::DateTime(day_start(d, tz)))))
+            }
             Some(v) => out.push((id, Some(v))),
             None => ok = false,
         }
@@ -336,6 +340,10 @@ fn test_event(cx: &mut Ctx<'_>, e: &TestEvent) -> Option<ir::TestEvent> {
                 };
                 let what = format!("attribute `{}`", a.field.name);
                 match scalar(&a.value, ty, &what, tz, &mut cx.diags) {
+                    Some(Scalar::Date(d)) if ty == FieldType::DateTime => data.push((
+                        a.field.name.clone(),
+                        Some(Scalar::DateTime(day_start(d, tz))),
+                    )),
                     Some(v) => data.push((a.field.name.clone(), Some(v))),
                     None => ok = false,
                 }
