@@ -334,3 +334,24 @@ fn usage_and_io_problems_exit_2() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The README's tour (its `camp` blocks, together one workspace) passes its own test.
+#[test]
+fn the_readme_tour_test_passes() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md is readable");
+    let mut text = String::new();
+    let mut rest = readme.as_str();
+    while let Some(start) = rest.find("```camp\n") {
+        let body = &rest[start + 8..];
+        let end = body.find("```").expect("a closed block");
+        text.push_str(&body[..end]);
+        rest = &body[end..];
+    }
+    assert!(text.contains("test \""), "the tour shows a test");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("tour.camp"), text).unwrap();
+    let o = camp(dir.path(), &["test", "tour.camp"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).ends_with("1 passed, 0 failed\n"), "{}", stdout(&o));
+}
