@@ -34,6 +34,7 @@ impl Session {
             "log" => self.log(arg),
             "outbox" => self.outbox(),
             "campaigns" => self.campaigns(),
+            "test" => self.test(arg),
             "help" | "h" | "?" => HELP.to_string(),
             "quit" | "q" | "exit" => {
                 self.finished = true;
@@ -46,6 +47,30 @@ impl Session {
                 format!("error: unknown command `:{name}`{hint}; `:help` lists them\n")
             }
         }
+    }
+
+    /// `:test [NAME]`: the loaded workspace's tests, as `camp test` runs them.
+    fn test(&mut self, arg: &str) -> String {
+        let filter = unquote(arg);
+        let options = crate::testing::Options {
+            filter: (!filter.is_empty()).then_some(filter.as_str()),
+            ..crate::testing::Options::default()
+        };
+        if self.program.tests.is_empty() {
+            return "no tests: `:load` a file that holds `test` items\n".into();
+        }
+        let outcomes = crate::testing::run_all(&self.program, &self.ws, &options);
+        let mut out = String::new();
+        for o in &outcomes {
+            let verdict = if o.passed { "ok" } else { "FAILED" };
+            let _ = writeln!(out, "test \"{}\" ... {verdict}", o.name);
+        }
+        for d in outcomes.iter().flat_map(|o| &o.failures) {
+            out.push_str(&d.render(&self.ws.sources, self.color, self.unicode));
+        }
+        let passed = outcomes.iter().filter(|o| o.passed).count();
+        let _ = writeln!(out, "{passed} passed, {} failed", outcomes.len() - passed);
+        out
     }
 
     fn time(&mut self) -> String {
@@ -252,6 +277,7 @@ pub const COMMANDS: &[&str] = &[
     "people",
     "quit",
     "run",
+    "test",
     "time",
 ];
 
@@ -271,6 +297,8 @@ followed by `for PERSON` to apply it.
   :log [person]           the activity log, all or one person's
   :outbox                 emails and alerts written
   :campaigns              campaigns with kind, status and schedule
+  :test [NAME]            run the workspace's tests (those whose name contains NAME), each
+                          in a fresh in-memory store: this session's store is not touched
   :help                   this text
   :quit                   leave (or Ctrl-D)
 ";
