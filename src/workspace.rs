@@ -49,7 +49,11 @@ impl Workspace {
 
     /// The folder of the file `file` was read from (`.` for a name without one).
     pub fn dir_of(&self, file: crate::syntax::span::FileId) -> PathBuf {
-        let name = self.sources.get(file).map(|f| f.name.as_str()).unwrap_or("");
+        let name = self
+            .sources
+            .get(file)
+            .map(|f| f.name.as_str())
+            .unwrap_or("");
         match Path::new(name).parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),

@@ -136,7 +136,10 @@ fn a_failing_workspace_exits_1_and_shows_the_failure_at_its_expect() {
     let o = camp(ws.path(), &["test", "campaigns.camp", "tests"]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
-    assert!(out.contains("test \"Greets by name\" ... FAILED ("), "{out}");
+    assert!(
+        out.contains("test \"Greets by name\" ... FAILED ("),
+        "{out}"
+    );
     assert!(out.contains("camp::test::failed"), "{out}");
     assert!(out.contains("found subject `Welcome, friend`"), "{out}");
     assert!(out.contains("greeting.camp:4:3"), "{out}");
@@ -178,7 +181,14 @@ fn junit_xml_has_suites_cases_and_failures() {
     let xml = ws.path().join("report.xml");
     let o = camp(
         ws.path(),
-        &["test", ".", "--junit", xml.to_str().unwrap(), "--format", "json"],
+        &[
+            "test",
+            ".",
+            "--junit",
+            xml.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let text = std::fs::read_to_string(&xml).expect("the report is written");
@@ -321,11 +331,15 @@ fn usage_and_io_problems_exit_2() {
     let ws = workspace(&[("a.camp", PASSING)]);
     assert_eq!(camp(ws.path(), &["test"]).status.code(), Some(2));
     assert_eq!(
-        camp(ws.path(), &["test", "no-such-file.camp"]).status.code(),
+        camp(ws.path(), &["test", "no-such-file.camp"])
+            .status
+            .code(),
         Some(2)
     );
     assert_eq!(
-        camp(ws.path(), &["test", ".", "--format", "xml"]).status.code(),
+        camp(ws.path(), &["test", ".", "--format", "xml"])
+            .status
+            .code(),
         Some(2)
     );
     let o = camp(
@@ -353,5 +367,9 @@ fn the_readme_tour_test_passes() {
     std::fs::write(dir.path().join("tour.camp"), text).unwrap();
     let o = camp(dir.path(), &["test", "tour.camp"]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
-    assert!(stdout(&o).ends_with("1 passed, 0 failed\n"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).ends_with("1 passed, 0 failed\n"),
+        "{}",
+        stdout(&o)
+    );
 }

@@ -654,7 +654,10 @@ fn tests_are_checked_and_indexed() {
         json!({"textDocument": {"uri": tests, "languageId": "camp", "version": 1, "text": text}}),
     );
     let published = server.publish();
-    let p = published.iter().find(|p| p.uri == tests).expect("tests published");
+    let p = published
+        .iter()
+        .find(|p| p.uri == tests)
+        .expect("tests published");
     let codes: Vec<String> = p
         .diagnostics
         .iter()
@@ -681,6 +684,9 @@ fn tests_are_checked_and_indexed() {
         json!({"textDocument": {"uri": tests, "version": 2}, "contentChanges": [{"text": fixed}]}),
     );
     let published = server.publish();
-    let p = published.iter().find(|p| p.uri == tests).expect("tests republished");
+    let p = published
+        .iter()
+        .find(|p| p.uri == tests)
+        .expect("tests republished");
     assert!(p.diagnostics.is_empty(), "{p:?}");
 }

@@ -800,7 +800,10 @@ fn common_conditions_are_exact_and_bound() {
         ),
         ("was sent email \"E1\" at most 1 time", true),
         ("was sent email exactly 0 times", true),
-        ("not was sent email \"E1\" in past 7 days exactly 2 times", true),
+        (
+            "not was sent email \"E1\" in past 7 days exactly 2 times",
+            true,
+        ),
         (
             "not clicked link in email \"E1\" link contains \"x'y\"",
             false,

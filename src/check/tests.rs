@@ -59,7 +59,9 @@ fn test(cx: &mut Ctx<'_>, t: &TestDecl) -> Option<ir::Test> {
                     format!("test `{}` does not start with `from`", t.name.text),
                 )
                 .with_label("the first statement must be `from T`")
-                .with_help("start the test with `from 2026-12-01 09:00`: the store's clock starts there"),
+                .with_help(
+                    "start the test with `from 2026-12-01 09:00`: the store's clock starts there",
+                ),
             );
             ok = false;
         }
@@ -109,7 +111,9 @@ fn time(cx: &mut Ctx<'_>, st: &mut State, v: &Value, what: &str) -> Option<i64> 
                     format!("a test may cover at most {MAX_TEST_YEARS} years"),
                 )
                 .with_label(format!("more than {MAX_TEST_YEARS} years after `from`"))
-                .with_help("every scheduled run in between would run; test a shorter stretch of time"),
+                .with_help(
+                    "every scheduled run in between would run; test a shorter stretch of time",
+                ),
             );
             return None;
         }
@@ -130,7 +134,9 @@ fn known(cx: &mut Ctx<'_>, st: &State, email: &ast::Name) -> bool {
             format!("no earlier statement creates `{}`", email.text),
         )
         .with_label("unknown person")
-        .with_help("create the person first with `person \"EMAIL\"`, `people \"FILE.csv\"` or a form fill"),
+        .with_help(
+            "create the person first with `person \"EMAIL\"`, `people \"FILE.csv\"` or a form fill",
+        ),
     );
     false
 }
@@ -152,7 +158,9 @@ fn statement(
                         "`from` must be the test's first statement, written once",
                     )
                     .with_label("not the first statement")
-                    .with_help("move the start of the clock to the top, or use `until` to move it on"),
+                    .with_help(
+                        "move the start of the clock to the top, or use `until` to move it on",
+                    ),
                 );
                 return None;
             }
@@ -164,8 +172,12 @@ fn statement(
             let values = person_fields(cx, fields)?;
             if email.text.trim().is_empty() {
                 cx.report(
-                    Diagnostic::error("camp::type::mismatch", email.span, "a person needs an email")
-                        .with_label("empty email"),
+                    Diagnostic::error(
+                        "camp::type::mismatch",
+                        email.span,
+                        "a person needs an email",
+                    )
+                    .with_label("empty email"),
                 );
                 return None;
             }
@@ -301,9 +313,7 @@ fn test_event(cx: &mut Ctx<'_>, e: &TestEvent) -> Option<ir::TestEvent> {
             }
         }
         TestEvent::OpensEmail(e) => E::OpensEmail(ir::EmailId(names.emails.resolve(e, d)?)),
-        TestEvent::EmailDelivered(e) => {
-            E::EmailDelivered(ir::EmailId(names.emails.resolve(e, d)?))
-        }
+        TestEvent::EmailDelivered(e) => E::EmailDelivered(ir::EmailId(names.emails.resolve(e, d)?)),
         TestEvent::EmailBounces(e) => E::EmailBounced(ir::EmailId(names.emails.resolve(e, d)?)),
         TestEvent::Unsubscribes(e) => E::Unsubscribes(match e {
             Some(e) => Some(ir::EmailId(names.emails.resolve(e, d)?)),

@@ -202,7 +202,11 @@ impl Strings<'_> {
     /// `field op operands`: a comparison written as a symbol (`>=`) keeps it, every other
     /// operator is in its keyword form.
     pub fn field_condition(&self, c: &FieldCondition, indent: usize) -> String {
-        format!("{} {}", c.field.name, self.field_op(&c.op, c.op_span, indent))
+        format!(
+            "{} {}",
+            c.field.name,
+            self.field_op(&c.op, c.op_span, indent)
+        )
     }
 
     /// An operator with its operands (`op_span`: where it was written, to keep a symbol).
@@ -263,7 +267,11 @@ impl Strings<'_> {
         match &st.kind {
             TestStatementKind::From(t) => format!("from {}", v(t)),
             TestStatementKind::Person { email, fields } => {
-                format!("person {}{}", name(email), self.field_values(fields, indent))
+                format!(
+                    "person {}{}",
+                    name(email),
+                    self.field_values(fields, indent)
+                )
             }
             TestStatementKind::People(f) => format!("people {}", name(f)),
             TestStatementKind::Events(f) => format!("events {}", name(f)),

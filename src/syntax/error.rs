@@ -165,9 +165,7 @@ fn first_words(rule: Rule) -> &'static str {
         }
         Rule::smart_list_line => "trigger filter match",
         Rule::test_stmt => "from person people events at run until expect",
-        Rule::test_event => {
-            "fills visits clicks opens email unsubscribes data has requests"
-        }
+        Rule::test_event => "fills visits clicks opens email unsubscribes data has requests",
         Rule::setting => "time communication cascade",
         Rule::email_stmt => "subject body operational",
         Rule::webhook_stmt => "url method body",

@@ -132,9 +132,8 @@ pub fn evaluate(
                 return Ok(Some(Found {
                     message: format!("expectation failed: no email `{name}` was sent to `{to}`"),
                     found: "no message".to_string(),
-                    detail: (!others.is_empty()).then(|| {
-                        format!("messages to `{to}`: {}", others.join(", "))
-                    }),
+                    detail: (!others.is_empty())
+                        .then(|| format!("messages to `{to}`: {}", others.join(", "))),
                     person,
                 }));
             };
@@ -146,7 +145,13 @@ pub fn evaluate(
                         MessagePart::Body => &row.body,
                     };
                     let value = Scalar::Text(text.clone());
-                    !field_test(crate::check::ir::FieldType::Text, Some(&value), test, now, tz)
+                    !field_test(
+                        crate::check::ir::FieldType::Text,
+                        Some(&value),
+                        test,
+                        now,
+                        tz,
+                    )
                 })
                 .collect();
             if failed.is_empty() {
@@ -196,7 +201,10 @@ pub fn evaluate(
                     found: format!(
                         "waiting at step {} until {}",
                         w.path,
-                        display(Some(&Scalar::DateTime(crate::engine::value::instant(w.wake_at))), tz)
+                        display(
+                            Some(&Scalar::DateTime(crate::engine::value::instant(w.wake_at))),
+                            tz
+                        )
                     ),
                     detail: None,
                     person: Some(p.id),
@@ -371,7 +379,9 @@ fn history(eval: &Eval<'_>, h: &History, person: &Person, out: &mut Facts) -> Re
         if n == 1 { "activity" } else { "activities" }
     ));
     let kinds = log_types(&h.what);
-    let seen = eval.store.history(person.id, &kinds, None, None, Some(eval.now))?;
+    let seen = eval
+        .store
+        .history(person.id, &kinds, None, None, Some(eval.now))?;
     let total = seen.len();
     let mut shown: Vec<String> = seen
         .iter()

@@ -5,7 +5,9 @@
 //! [`run`] applies one test's statements; [`expect`] evaluates an `expect` and, when it fails,
 //! says what was found instead; [`report`] writes the results as JSON lines and JUnit XML.
 //! Tests share nothing, so [`run_all`] runs them on several threads and the results never
-//! depend on the order they ran in.
+//! depend on the order they ran in. A thread reuses one in-memory store, emptied before each
+//! test (`SqliteStore::reset`), so that SQLite compiles its statements once per thread rather
+//! than once per test.
 
 pub mod expect;
 pub mod report;
@@ -111,22 +113,27 @@ pub fn run_all(program: &Program, files: &dyn FileBase, options: &Options<'_>) -
     let tests = selected(program, options.filter);
     let threads = options.threads.clamp(1, tests.len().max(1));
     if threads == 1 {
+        let mut store = None;
         return tests
             .iter()
-            .map(|t| run::run_test(program, t, files, options.explainer))
+            .map(|t| run::run_test_in(&mut store, program, t, files, options.explainer))
             .collect();
     }
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; tests.len()]);
     std::thread::scope(|s| {
         for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(t) = tests.get(i) else { break };
-                let outcome = run::run_test(program, t, files, options.explainer);
-                if let Ok(mut r) = results.lock() {
-                    if let Some(slot) = r.get_mut(i) {
-                        *slot = Some(outcome);
+            s.spawn(|| {
+                let mut store = None;
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(t) = tests.get(i) else { break };
+                    let outcome =
+                        run::run_test_in(&mut store, program, t, files, options.explainer);
+                    if let Ok(mut r) = results.lock() {
+                        if let Some(slot) = r.get_mut(i) {
+                            *slot = Some(outcome);
+                        }
                     }
                 }
             });

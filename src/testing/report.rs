@@ -106,11 +106,7 @@ pub fn junit(outcomes: &[Outcome], sources: &SourceMap) -> String {
                 .first()
                 .map(|d| d.message.clone())
                 .unwrap_or_default();
-            let text: String = o
-                .failures
-                .iter()
-                .map(|d| d.render_plain(sources))
-                .collect();
+            let text: String = o.failures.iter().map(|d| d.render_plain(sources)).collect();
             x.push_str(&format!(
                 "      <failure message=\"{}\" type=\"camp::test::failed\">{}</failure>\n",
                 xml_escape(&message),

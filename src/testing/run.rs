@@ -22,16 +22,37 @@ use crate::engine::value::{rfc3339, to_json};
 use crate::store::sqlite::SqliteStore;
 use crate::store::StoreError;
 
-/// Runs one test and says how it went.
+/// Runs one test in a new in-memory store and says how it went.
 pub fn run_test(
     program: &Program,
     test: &Test,
     files: &dyn FileBase,
     explainer: &dyn Explainer,
 ) -> Outcome {
+    let mut store = None;
+    run_test_in(&mut store, program, test, files, explainer)
+}
+
+/// Runs one test in `store`, emptied first (a new in-memory store when there is none yet): a
+/// thread running many tests keeps one connection and its compiled statements.
+pub fn run_test_in(
+    store: &mut Option<SqliteStore>,
+    program: &Program,
+    test: &Test,
+    files: &dyn FileBase,
+    explainer: &dyn Explainer,
+) -> Outcome {
     let started = Instant::now();
-    let failures = match SqliteStore::open(":memory:") {
-        Ok(mut store) => run_steps(program, test, files, explainer, &mut store),
+    let ready = match store.take() {
+        Some(mut s) => s.reset().map(|_| s),
+        None => SqliteStore::open(":memory:"),
+    };
+    let failures = match ready {
+        Ok(mut s) => {
+            let f = run_steps(program, test, files, explainer, &mut s);
+            *store = Some(s);
+            f
+        }
         Err(e) => vec![store_failure(test.span, &e)],
     };
     Outcome {
@@ -256,7 +277,11 @@ fn event_line(program: &Program, at: i64, person: &str, event: &TestEvent) -> St
     };
     let mut line = json!({ "at": rfc3339(at), "person": person });
     let (kind, extra) = match event {
-        TestEvent::FillsOutForm { form, page, fields: fs } => {
+        TestEvent::FillsOutForm {
+            form,
+            page,
+            fields: fs,
+        } => {
             let mut x = json!({
                 "form": program.forms.get(form.index()).map(|f| f.name.clone()),
                 "fields": fields(fs),
