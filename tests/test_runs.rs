@@ -74,3 +74,26 @@ fn threads_do_not_change_results() {
         assert_eq!(render(path, 1), render(path, 4), "{}", path.display());
     }
 }
+
+/// A store reused from test to test (emptied in between) gives what a new store gives.
+#[test]
+fn a_reused_store_gives_what_a_new_one_gives() {
+    use camp::testing::{run::run_test, NoExplanation};
+    for path in &cases() {
+        let ws = Workspace::load(&[path]).expect("case is readable");
+        let program = check_workspace(&ws).program.expect("no errors");
+        let reused = run_all(
+            &program,
+            &ws,
+            &Options {
+                threads: 1,
+                ..Options::default()
+            },
+        );
+        for (t, r) in program.tests.iter().zip(&reused) {
+            let fresh = run_test(&program, t, &ws, &NoExplanation);
+            assert_eq!(fresh.failures, r.failures, "{}: {}", path.display(), t.name);
+            assert_eq!(fresh.passed, r.passed);
+        }
+    }
+}

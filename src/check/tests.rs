@@ -289,10 +289,9 @@ fn test_event(cx: &mut Ctx<'_>, e: &TestEvent) -> Option<ir::TestEvent> {
     Some(match e {
         TestEvent::FillsOutForm { form, page, fields } => {
             let f = names.forms.resolve(form, d);
-            let p = match page {
-                Some(p) => Some(names.pages.resolve(p, d).map(ir::PageId)),
-                None => None,
-            };
+            let p = page
+                .as_ref()
+                .map(|p| names.pages.resolve(p, d).map(ir::PageId));
             let fields = person_fields(cx, fields);
             E::FillsOutForm {
                 form: ir::FormId(f?),
@@ -343,7 +342,7 @@ fn test_event(cx: &mut Ctx<'_>, e: &TestEvent) -> Option<ir::TestEvent> {
                         "attribute",
                         &a.field.name,
                         a.field.span,
-                        declared.into_iter(),
+                        declared,
                     ));
                     ok = false;
                     continue;

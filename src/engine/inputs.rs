@@ -1262,6 +1262,7 @@ mod tests {
                 max_people: None,
                 span: Span::default(),
             }],
+            tests: Vec::new(),
         }
     }
 
