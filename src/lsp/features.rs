@@ -193,6 +193,12 @@ const PHRASES: &[(&str, NameKind)] = &[
     ("member of campaign", NameKind::Campaign),
     ("campaign was requested", NameKind::Campaign),
     ("remove from flow", NameKind::Campaign),
+    // Test statements (LANGUAGE.md 11).
+    ("expect email", NameKind::Email),
+    ("in email", NameKind::Email),
+    ("has event", NameKind::Event),
+    ("requests campaign", NameKind::Campaign),
+    ("waiting in", NameKind::Campaign),
 ];
 
 /// Reads the line before the cursor: where the name being typed starts, and what fits there.
@@ -450,6 +456,15 @@ mod tests {
             Want::Quoted(NameKind::SmartList)
         );
         assert_eq!(context("  add to list ").1, Want::Quoted(NameKind::List));
+        assert_eq!(
+            context("  expect \"a@b.c\" waiting in \"").1,
+            Want::Quoted(NameKind::Campaign)
+        );
+        assert_eq!(
+            context("  at 2026-12-01 10:00 \"a@b.c\" clicks link \"https://x\" in email \"").1,
+            Want::Quoted(NameKind::Email)
+        );
+        assert_eq!(context("  expect email ").1, Want::Quoted(NameKind::Email));
         assert_eq!(
             context("  remove from flow \"A\", ").1,
             Want::Quoted(NameKind::Campaign)
