@@ -200,11 +200,47 @@ fn junit_xml_has_suites_cases_and_failures() {
     let suites: Vec<_> = root.children().filter(|n| n.is_element()).collect();
     assert_eq!(suites.len(), 2, "one suite per file");
     let mut cases = Vec::new();
+    // Only the attributes the common JUnit schema (Jenkins' junit-10.xsd) allows.
+    let allowed = |n: &roxmltree::Node, keys: &[&str]| {
+        for a in n.attributes() {
+            assert!(
+                keys.contains(&a.name()),
+                "`{}` on <{}> is not in the JUnit schema",
+                a.name(),
+                n.tag_name().name()
+            );
+        }
+    };
+    allowed(&root, &["name", "time", "tests", "failures", "errors"]);
     for s in &suites {
         assert_eq!(s.tag_name().name(), "testsuite");
         for key in ["name", "tests", "failures", "errors", "time"] {
             assert!(s.attribute(key).is_some(), "testsuite without {key}");
         }
+        allowed(
+            s,
+            &[
+                "name",
+                "tests",
+                "failures",
+                "errors",
+                "group",
+                "time",
+                "skipped",
+                "timestamp",
+                "hostname",
+                "id",
+                "package",
+                "file",
+                "log",
+                "url",
+            ],
+        );
+        let time = s.attribute("time").unwrap();
+        assert!(
+            time.chars().all(|c| c.is_ascii_digit() || c == '.'),
+            "{time}"
+        );
         let mine: Vec<_> = s.children().filter(|n| n.is_element()).collect();
         assert_eq!(s.attribute("tests"), Some(mine.len().to_string().as_str()));
         cases.extend(mine);
@@ -216,9 +252,11 @@ fn junit_xml_has_suites_cases_and_failures() {
         for key in ["name", "classname", "time"] {
             assert!(c.attribute(key).is_some(), "testcase without {key}");
         }
+        allowed(c, &["name", "time", "classname", "group"]);
         assert!(c.attribute("time").unwrap().parse::<f64>().is_ok());
         for f in c.children().filter(|n| n.is_element()) {
             assert_eq!(f.tag_name().name(), "failure");
+            allowed(&f, &["type", "message"]);
             failures.push((c.attribute("name").unwrap(), f));
         }
     }
@@ -229,6 +267,10 @@ fn junit_xml_has_suites_cases_and_failures() {
     let body = f.text().unwrap_or("");
     assert!(body.contains("camp::test::failed"), "{body}");
     assert!(body.contains("Welcome, friend"), "{body}");
+    assert!(
+        body.contains("greeting.camp:4:3"),
+        "the failure says where: {body}"
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Test results for machines: one JSON object per test (LANGUAGE.md 11), and JUnit XML in the
 //! shape CI systems read (`testsuites` › `testsuite` per file › `testcase`, with a `failure`
-//! element per failed test).
+//! element per failed test), using only the elements and attributes of the common JUnit schema
+//! (Jenkins' `junit-10.xsd`): a test's line is in its failure text, not in an attribute.
 
 use serde_json::{json, Value as Json};
 
@@ -80,17 +81,17 @@ pub fn junit(outcomes: &[Outcome], sources: &SourceMap) -> String {
         let failed = cases.iter().filter(|o| !o.passed).count();
         let ms: u64 = cases.iter().map(|o| o.millis).sum();
         x.push_str(&format!(
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\" time=\"{}\">\n",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\" time=\"{}\" file=\"{}\">\n",
             xml_escape(file),
             cases.len(),
-            seconds(ms)
+            seconds(ms),
+            xml_escape(file)
         ));
         for o in cases {
-            let (f, line) = location(o, sources);
+            let (f, _) = location(o, sources);
             let open = format!(
-                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{line}\" time=\"{}\"",
+                "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"",
                 xml_escape(&o.name),
-                xml_escape(&f),
                 xml_escape(&f),
                 seconds(o.millis)
             );
