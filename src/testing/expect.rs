@@ -18,6 +18,8 @@ const SHOWN_CHARS: usize = 200;
 /// A failed expectation: what was expected, and what was found instead.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Found {
+    /// `camp::test::failed`, or `camp::test::unknown_person` for a person who never existed.
+    pub code: &'static str,
     /// One line: what did not hold.
     pub message: String,
     /// What was found (the primary label).
@@ -29,10 +31,10 @@ pub struct Found {
 }
 
 impl Found {
-    /// The `camp::test::failed` diagnostic at the `expect` statement.
+    /// The diagnostic at the `expect` statement.
     pub fn diagnostic(&self, span: crate::syntax::ast::Span) -> Diagnostic {
-        let d = Diagnostic::error("camp::test::failed", span, self.message.clone())
-            .with_label(self.found.clone());
+        let d =
+            Diagnostic::error(self.code, span, self.message.clone()).with_label(self.found.clone());
         match &self.detail {
             Some(h) => d.with_help(h.clone()),
             None => d,
@@ -57,13 +59,14 @@ pub fn evaluate(
     match x {
         Expect::Person { person, cond } => {
             let Some(p) = find(store, person)? else {
-                return Ok(Some(missing(person)));
+                return Ok(Some(missing(store, person)?));
             };
             if eval.cond(cond, &p)? {
                 return Ok(None);
             }
             let facts = facts(&eval, cond, &p)?;
             Ok(Some(Found {
+                code: FAILED,
                 message: format!("expectation failed: the condition does not hold for `{person}`"),
                 found: format!("found {}", facts.summary.join(", ")),
                 detail: facts.detail(),
@@ -99,6 +102,7 @@ pub fn evaluate(
                 }
             };
             Ok(Some(Found {
+                code: FAILED,
                 message: format!(
                     "expectation failed: {} {}, not {count}",
                     people(n),
@@ -130,6 +134,7 @@ pub fn evaluate(
             let Some(row) = last else {
                 others.dedup();
                 return Ok(Some(Found {
+                    code: FAILED,
                     message: format!("expectation failed: no email `{name}` was sent to `{to}`"),
                     found: "no message".to_string(),
                     detail: (!others.is_empty())
@@ -163,6 +168,7 @@ pub fn evaluate(
                 found = format!("found body {}", quoted(&row.body));
             }
             Ok(Some(Found {
+                code: FAILED,
                 message: format!(
                     "expectation failed: the {} of the last `{name}` to `{to}` does not match",
                     parts.join(" and ")
@@ -182,7 +188,7 @@ pub fn evaluate(
             campaign,
         } => {
             let Some(p) = find(store, person)? else {
-                return Ok(Some(missing(person)));
+                return Ok(Some(missing(store, person)?));
             };
             let cname = program
                 .campaigns
@@ -197,6 +203,7 @@ pub fn evaluate(
             match (here, negated) {
                 (Some(_), false) | (None, true) => Ok(None),
                 (Some(w), true) => Ok(Some(Found {
+                    code: FAILED,
                     message: format!("expectation failed: `{person}` is waiting in `{cname}`"),
                     found: format!(
                         "waiting at step {} until {}",
@@ -215,6 +222,7 @@ pub fn evaluate(
                         .map(|w| format!("`{}` (step {})", w.campaign, w.path))
                         .collect();
                     Ok(Some(Found {
+                        code: FAILED,
                         message: format!(
                             "expectation failed: `{person}` is not waiting in `{cname}`"
                         ),
@@ -259,14 +267,38 @@ fn find(store: &dyn Store, email: &str) -> Result<Option<Person>> {
     }
 }
 
-fn missing(email: &str) -> Found {
-    Found {
-        message: format!("expectation failed: no person `{email}` exists"),
-        found: "no such person (never created, or deleted)".to_string(),
-        detail: None,
-        person: None,
-    }
+/// A person the expectation names who is not in the store: deleted by a flow, or never created
+/// (`camp::test::unknown_person`; the checker cannot know who a `people` or `events` file
+/// creates).
+fn missing(store: &dyn Store, email: &str) -> Result<Found> {
+    let mut seen = false;
+    store.scan_log(&crate::store::LogQuery::default(), &mut |a| {
+        seen |= a
+            .email
+            .as_deref()
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case(email));
+        Ok(())
+    })?;
+    Ok(if seen {
+        Found {
+            code: FAILED,
+            message: format!("expectation failed: `{email}` no longer exists"),
+            found: "deleted".to_string(),
+            detail: None,
+            person: None,
+        }
+    } else {
+        Found {
+            code: "camp::test::unknown_person",
+            message: format!("no person `{email}` exists at this point of the test"),
+            found: "unknown person".to_string(),
+            detail: Some("no statement or file of the test created this person".to_string()),
+            person: None,
+        }
+    })
 }
+
+const FAILED: &str = "camp::test::failed";
 
 /// What a condition read of one person.
 #[derive(Default)]
