@@ -4,6 +4,7 @@
 //! the checked program ([`check::ir`]), and the engine runs that program against a store.
 //! [`explain`] answers why a person would qualify for a campaign and why an activity happened,
 //! through the engine's own evaluator.
+//! [`testing`] runs a workspace's `test` items, each in a fresh in-memory store.
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
@@ -16,4 +17,5 @@ pub mod repl;
 pub mod report;
 pub mod store;
 pub mod syntax;
+pub mod testing;
 pub mod workspace;

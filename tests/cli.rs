@@ -98,9 +98,22 @@ campaign "Blast" {
 
 #[test]
 fn the_readme_example_checks_clean() {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/onboarding.camp");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/lead_scoring/");
     let out = camp(&["check", s(&example)]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// Every example workspace's tests pass (`camp test examples/NAME/`).
+#[test]
+fn the_examples_tests_pass() {
+    for name in ["onboarding", "webinar", "renewal", "lead_scoring"] {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(name);
+        let out = camp(&["test", s(&example)]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", stdout(&out));
+        assert!(stdout(&out).contains(" passed, 0 failed"), "{name}");
+    }
 }
 
 #[test]

@@ -135,13 +135,13 @@ fn run_all(paths: &[PathBuf], as_items: bool) -> usize {
 
 #[test]
 fn examples_format_stably() {
-    let paths = files("examples", false);
-    assert!(run_all(&paths, false) >= 4);
+    let paths = files("examples", true);
+    assert!(run_all(&paths, false) >= 8);
 }
 
 #[test]
 fn examples_format_as_a_workspace_with_the_same_codes() {
-    let paths = files("examples", false);
+    let paths = files("examples", true);
     let mut before = Vec::new();
     let mut after = Vec::new();
     for (i, p) in paths.iter().enumerate() {

@@ -654,7 +654,7 @@ fn incremental_parse_agrees_with_a_full_parse() {
     use camp::syntax::span::FileId;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut checked = 0;
-    for name in ["onboarding.camp"] {
+    for name in ["onboarding/onboarding.camp"] {
         let old = std::fs::read_to_string(dir.join(name)).expect("example");
         let file = FileId(3);
         let base = camp::syntax::parse_file(file, &old).expect("example parses");
@@ -738,4 +738,53 @@ fn files_changed_on_disk_join_and_leave_the_workspace() {
         published.iter().any(|p| !p.diagnostics.is_empty()),
         "{published:?}"
     );
+}
+
+/// Tests are checked as you type like everything else (`camp::test::*` codes included), and
+/// their uses of names are references.
+#[test]
+fn tests_are_checked_and_indexed() {
+    let (mut server, assets, _) = server();
+    let tests = Url::parse("file:///ws/tests/greet.camp").expect("uri");
+    let text = "test \"Greets\" {\n  from 2026-12-01 09:00\n  expect \"ann@example.com\" member of list \"Newsletter\"\n  run \"Greet\"\n}\n";
+    server.notification(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": tests, "languageId": "camp", "version": 1, "text": text}}),
+    );
+    let published = server.publish();
+    let p = published
+        .iter()
+        .find(|p| p.uri == tests)
+        .expect("tests published");
+    let codes: Vec<String> = p
+        .diagnostics
+        .iter()
+        .filter_map(|d| match &d.code {
+            Some(lsp_types::NumberOrString::String(c)) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        ["camp::test::unknown_person", "camp::test::not_batch"],
+        "{p:?}"
+    );
+    let refs = server
+        .references(&assets, pos_of(ASSETS, "\"Newsletter\"", 0), false)
+        .expect("references");
+    assert!(refs.iter().any(|l| l.uri == tests), "{refs:?}");
+    // Fixing the test clears its diagnostics; editing a file with tests re-parses it whole.
+    let fixed = text
+        .replace("  expect", "  person \"ann@example.com\"\n  expect")
+        .replace("run \"Greet\"", "run \"Monthly\"");
+    server.notification(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": tests, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    let published = server.publish();
+    let p = published
+        .iter()
+        .find(|p| p.uri == tests)
+        .expect("tests republished");
+    assert!(p.diagnostics.is_empty(), "{p:?}");
 }

@@ -34,9 +34,17 @@ fn assert_parses(name: &str, text: &str) {
     }
 }
 
+/// Every `.camp` file of every example workspace (`examples/NAME/`, tests included).
+fn example_scripts() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let found = camp::workspace::expand(&[&dir]).expect("examples/ holds scripts");
+    assert!(found.len() >= 8, "examples are missing");
+    found
+}
+
 #[test]
 fn every_example_parses() {
-    for path in files("examples", "camp") {
+    for path in example_scripts() {
         let text = std::fs::read_to_string(&path).expect("example is UTF-8");
         assert_parses(&path.display().to_string(), &text);
     }
@@ -44,7 +52,7 @@ fn every_example_parses() {
 
 #[test]
 fn every_example_is_a_workspace_without_syntax_errors() {
-    for path in files("examples", "camp") {
+    for path in example_scripts() {
         let ws = Workspace::load(&[&path]).expect("example is readable");
         assert!(
             ws.diagnostics.is_empty(),

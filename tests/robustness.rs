@@ -295,11 +295,7 @@ fn random_garbage_never_panics() {
 
 fn examples() -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("examples/ exists")
-        .map(|e| e.expect("directory entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "camp"))
-        .collect();
+    let mut files = camp::workspace::expand(&[&dir]).expect("examples/ holds scripts");
     files.sort();
     assert!(!files.is_empty());
     files

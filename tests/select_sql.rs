@@ -281,6 +281,17 @@ impl World {
         }
     }
 
+    /// A history count, or none: `at least`, `at most` and `exactly`, zero included.
+    fn times(&mut self) -> String {
+        if !self.rng.chance(50) {
+            return String::new();
+        }
+        let op = self.rng.pick(&["at least", "at most", "exactly"]);
+        let n = self.rng.range(0, 3);
+        let word = if n == 1 { "time" } else { "times" };
+        format!(" {op} {n} {word}")
+    }
+
     fn other_condition(&mut self) -> String {
         let list = quote(self.rng.pick(LISTS));
         match self.rng.below(14) {
@@ -298,22 +309,20 @@ impl World {
             5 => "all people".into(),
             6 => format!("was added to list {list}{}", self.window()),
             7 => {
-                let times = if self.rng.chance(40) {
-                    format!(" at least {} times", self.rng.range(1, 3))
-                } else {
-                    String::new()
-                };
+                let times = self.times();
                 let asset = if self.rng.chance(70) { " \"E1\"" } else { "" };
                 format!("was sent email{asset}{}{times}", self.window())
             }
             8 => format!(
-                "clicked link in email \"E1\" link contains {}{}",
+                "clicked link in email \"E1\" link contains {}{}{}",
                 quote(self.rng.pick(&["pricing", "PRICING", "blog"])),
-                self.window()
+                self.window(),
+                self.times()
             ),
             9 => format!(
-                "had event \"ev\" where plan is {}",
-                quote(self.rng.pick(&["pro", "Pro", "free"]))
+                "had event \"ev\" where plan is {}{}",
+                quote(self.rng.pick(&["pro", "Pro", "free"])),
+                self.times()
             ),
             10 => format!(
                 "data value changed state to {}",
@@ -787,6 +796,12 @@ fn common_conditions_are_exact_and_bound() {
         ),
         (
             "was sent email \"E1\" in past 7 days at least 2 times",
+            true,
+        ),
+        ("was sent email \"E1\" at most 1 time", true),
+        ("was sent email exactly 0 times", true),
+        (
+            "not was sent email \"E1\" in past 7 days exactly 2 times",
             true,
         ),
         (

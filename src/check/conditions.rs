@@ -8,7 +8,7 @@ use crate::syntax::ast::{
 };
 
 use super::activities::activity;
-use super::ir::{Cond, FieldTest, History, HistoryWindow};
+use super::ir::{Cond, Count, FieldTest, History, HistoryWindow};
 use super::values::{instant, mismatch, plain_text, scalar};
 use super::Ctx;
 
@@ -51,7 +51,14 @@ pub(crate) fn condition(cx: &mut Ctx<'_>, c: &Condition) -> Option<Cond> {
             Cond::History(History {
                 what: what?,
                 window,
-                at_least: h.at_least.as_ref().map_or(1, |n| n.node),
+                count: match &h.count {
+                    None => Count::AtLeast(1),
+                    Some(c) => match c.op {
+                        ast::CountOp::AtLeast => Count::AtLeast(c.n.node),
+                        ast::CountOp::AtMost => Count::AtMost(c.n.node),
+                        ast::CountOp::Exactly => Count::Exactly(c.n.node),
+                    },
+                },
             })
         }
     };

@@ -76,6 +76,8 @@ pub struct Program {
     pub smart_lists: Vec<SmartList>,
     /// Campaigns, in declaration order (files in the order given, then source order).
     pub campaigns: Vec<Campaign>,
+    /// Tests, in declaration order.
+    pub tests: Vec<Test>,
 }
 
 /// The built-in person fields: name, type, read-only.
@@ -333,15 +335,45 @@ pub enum FieldTest {
     InFutureAfter(i64),
 }
 
-/// A history condition: `what [window] [at least N times]`.
+/// A history condition: `what [window] [at least|at most|exactly N times]`.
 #[derive(Clone, Debug, Serialize)]
 pub struct History {
     /// Which activities count.
     pub what: ActivityMatch,
     /// Only activities in this window count.
     pub window: Option<HistoryWindow>,
-    /// How many are needed (1 when not written).
-    pub at_least: u32,
+    /// How many are needed (at least 1 when not written).
+    pub count: Count,
+}
+
+/// How many matching activities a history condition asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Count {
+    /// At least N (`at least 0` reads as 1, like no count at all).
+    AtLeast(u32),
+    /// At most N, zero included.
+    AtMost(u32),
+    /// Exactly N, zero included.
+    Exactly(u32),
+}
+
+impl Count {
+    /// Whether `n` matching activities satisfy the count.
+    pub fn holds(self, n: u32) -> bool {
+        match self {
+            Count::AtLeast(k) => n >= k.max(1),
+            Count::AtMost(k) => n <= k,
+            Count::Exactly(k) => n == k,
+        }
+    }
+
+    /// Counting beyond this many activities never changes the verdict.
+    pub fn enough(self) -> u32 {
+        match self {
+            Count::AtLeast(k) => k.max(1),
+            Count::AtMost(k) | Count::Exactly(k) => k.saturating_add(1),
+        }
+    }
 }
 
 /// The window of a history condition.
@@ -754,3 +786,142 @@ impl Program {
             .map(|i| CampaignId(i as u32))
     }
 }
+
+/// A checked test (LANGUAGE.md 11): statements with names resolved and values typed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Test {
+    /// The test's name.
+    pub name: String,
+    /// The name as written (its file and line identify the test).
+    pub span: Span,
+    /// The statements, in order; the first is always [`TestStepKind::From`].
+    pub steps: Vec<TestStep>,
+}
+
+/// One statement of a test.
+#[derive(Clone, Debug, Serialize)]
+pub struct TestStep {
+    /// What it does.
+    pub kind: TestStepKind,
+    /// The statement as written.
+    pub span: Span,
+}
+
+/// What a test statement does.
+#[derive(Clone, Debug, Serialize)]
+pub enum TestStepKind {
+    /// `from T`: the store's clock starts at this instant.
+    From(i64),
+    /// `person "EMAIL" { ... }`: created (or updated) at the clock, like an import.
+    Person {
+        /// The email.
+        email: String,
+        /// The field values given.
+        values: Vec<(FieldId, Option<Scalar>)>,
+    },
+    /// `people "CSV"`: the path as written, relative to the test's file.
+    People(String),
+    /// `events "JSONL"`: the path as written, relative to the test's file.
+    Events(String),
+    /// `at T "EMAIL" <event>`
+    Event {
+        /// When.
+        at: i64,
+        /// Whose email.
+        person: String,
+        /// What happens.
+        event: TestEvent,
+    },
+    /// `run "CAMPAIGN" [at T]`: an on-demand batch run.
+    Run {
+        /// The batch campaign.
+        campaign: CampaignId,
+        /// When (the clock when `None`).
+        at: Option<i64>,
+    },
+    /// `until T`: everything due up to T is processed.
+    Until(i64),
+    /// `expect ...`
+    Expect(Expect),
+}
+
+/// An event of a test, with its assets resolved (the input events of LANGUAGE.md 9.2).
+#[derive(Clone, Debug, Serialize)]
+pub enum TestEvent {
+    /// `fills out form F [on page P] { ... }`
+    FillsOutForm {
+        /// The form.
+        form: FormId,
+        /// The page.
+        page: Option<PageId>,
+        /// The fields it submits.
+        fields: Vec<(FieldId, Option<Scalar>)>,
+    },
+    /// `visits page P`
+    VisitsPage(PageId),
+    /// `clicks link "URL" in email E`
+    ClicksLink {
+        /// The email.
+        email: EmailId,
+        /// The link.
+        link: String,
+    },
+    /// `opens email E`
+    OpensEmail(EmailId),
+    /// `email is delivered E`
+    EmailDelivered(EmailId),
+    /// `email bounces E`
+    EmailBounced(EmailId),
+    /// `unsubscribes from email [E]`
+    Unsubscribes(Option<EmailId>),
+    /// `data value changes { ... }`
+    DataChanged(Vec<(FieldId, Option<Scalar>)>),
+    /// `has event "NAME" { ... }`
+    Custom {
+        /// The event type.
+        event: EventId,
+        /// Its attributes, typed as declared.
+        data: Vec<(String, Option<Scalar>)>,
+    },
+    /// `requests campaign C`
+    RequestCampaign(CampaignId),
+}
+
+/// A checked `expect`.
+#[derive(Clone, Debug, Serialize)]
+pub enum Expect {
+    /// `expect "EMAIL" CONDITION`
+    Person {
+        /// Whose email.
+        person: String,
+        /// The condition.
+        cond: Cond,
+    },
+    /// `expect N people CONDITION`
+    Count {
+        /// How many must match.
+        count: u32,
+        /// The condition.
+        cond: Cond,
+    },
+    /// `expect email "E" to "EMAIL" ...`
+    Email {
+        /// The email asset.
+        email: EmailId,
+        /// The recipient address.
+        to: String,
+        /// `subject`/`body` text tests, all of which must hold.
+        tests: Vec<(MessagePart, FieldTest)>,
+    },
+    /// `expect "EMAIL" [not] waiting in "CAMPAIGN"`
+    Waiting {
+        /// Whose email.
+        person: String,
+        /// `not` was written.
+        negated: bool,
+        /// The campaign.
+        campaign: CampaignId,
+    },
+}
+
+pub use crate::syntax::ast::MessagePart;

@@ -5,7 +5,8 @@
 //! [`smart_lists`] and [`campaigns`] resolve and type smart lists, campaigns, their conditions
 //! ([`conditions`], [`activities`]), schedules ([`schedule`]), flows ([`flow`]) and templates ([`tokens`]);
 //! [`assets`] checks emails, webhooks and tokens; then the whole-workspace graphs:
-//! [`executes`] (chains of executable campaigns), [`cascade`] (trigger loops).
+//! [`executes`] (chains of executable campaigns), [`cascade`] (trigger loops); last the
+//! workspace's [`tests`].
 pub mod ir;
 
 mod activities;
@@ -19,6 +20,7 @@ mod graph;
 mod names;
 mod schedule;
 mod smart_lists;
+pub mod tests;
 mod tokens;
 mod values;
 
@@ -69,6 +71,7 @@ pub fn check(scripts: &[Script]) -> Checked {
     executes::check(&mut cx, &campaigns);
     assets::check_batch_emails(&mut cx, &campaigns);
     cascade::check(&mut cx, &campaigns);
+    let tests = tests::check_all(&mut cx);
 
     let mut diagnostics = std::mem::take(&mut cx.diags);
     diagnostic::sort(&mut diagnostics);
@@ -88,6 +91,7 @@ pub fn check(scripts: &[Script]) -> Checked {
             tokens: assets.tokens,
             smart_lists,
             campaigns,
+            tests,
         })
     };
     Checked {

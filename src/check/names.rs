@@ -124,6 +124,8 @@ pub(crate) struct Names<'a> {
     pub smart_lists: Table<'a, ast::SmartListDecl>,
     /// Campaigns.
     pub campaigns: Table<'a, ast::Campaign>,
+    /// Tests (LANGUAGE.md 11).
+    pub tests: Table<'a, ast::TestDecl>,
     /// The `settings` block, if any (the first one).
     pub settings: Option<&'a ast::Settings>,
     /// Every item of every file, in order (for passes that need duplicates too).
@@ -146,6 +148,7 @@ impl<'a> Names<'a> {
             tokens: Table::new("token"),
             smart_lists: Table::new("smart list"),
             campaigns: Table::new("campaign"),
+            tests: Table::new("test"),
             settings: None,
             items: Vec::new(),
         };
@@ -196,6 +199,7 @@ impl<'a> Names<'a> {
                 Item::Token(t) => n.tokens.insert(&t.name.name, t.name.span, t, diags),
                 Item::SmartList(s) => n.smart_lists.insert(&s.name.text, s.name.span, s, diags),
                 Item::Campaign(c) => n.campaigns.insert(&c.name.text, c.name.span, c, diags),
+                Item::Test(t) => n.tests.insert(&t.name.text, t.name.span, t, diags),
             }
         }
         n

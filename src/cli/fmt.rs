@@ -10,7 +10,7 @@ use crate::diagnostic::SourceMap;
 /// Arguments of `camp fmt`.
 #[derive(Debug, Args)]
 pub struct FmtArgs {
-    /// The files to format in place.
+    /// The files to format in place (a folder stands for every `.camp` file under it).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Change nothing; list the files that would change and exit 1 if there are any.
@@ -21,7 +21,14 @@ pub struct FmtArgs {
 /// Runs `camp fmt`.
 pub fn run(args: &FmtArgs) -> i32 {
     let mut status = EXIT_OK;
-    for path in &args.files {
+    let files = match crate::workspace::expand(&args.files) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    for path in &files {
         let shown = path.display().to_string();
         let bytes = match std::fs::read(path) {
             Ok(b) => b,

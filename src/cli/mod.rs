@@ -10,6 +10,7 @@ mod people;
 mod repl;
 mod run;
 mod schedule;
+mod test;
 
 use std::io::IsTerminal;
 
@@ -51,6 +52,8 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Run the language server on standard input and output.
     Lsp(lsp::LspArgs),
+    /// Run the workspace's tests, each in a fresh in-memory store.
+    Test(test::TestArgs),
 }
 
 /// Output format of listings.
@@ -94,6 +97,11 @@ pub fn stderr_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
 
+/// Whether standard output gets colour: a terminal, and `NO_COLOR` unset or empty.
+pub fn stdout_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
+}
+
 /// Runs the command line and returns the exit status.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -120,5 +128,6 @@ pub fn main() -> i32 {
         Command::Repl(args) => repl::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Lsp(args) => lsp::run(&args),
+        Command::Test(args) => test::run(&args),
     }
 }

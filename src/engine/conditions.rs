@@ -8,10 +8,10 @@ use serde_json::{json, Map, Value as Json};
 use super::asof::AsOf;
 use super::value::{day_start, from_json, local_date, rfc3339, to_json};
 use crate::check::ir::{
-    ActivityMatch, ActivityType, Cond, Constraint, FieldTest, FieldType, Filters, History,
+    ActivityMatch, ActivityType, Cond, Constraint, Count, FieldTest, FieldType, Filters, History,
     HistoryWindow, Logic, LogicExpr, Program, Scalar,
 };
-use crate::store::{Person, PersonId, Result, Store};
+use crate::store::{Activity, Person, PersonId, Result, Store};
 
 /// Smart lists may include each other this deep (the checker rejects cycles).
 pub const MAX_SMART_LIST_DEPTH: u32 = 32;
@@ -277,6 +277,39 @@ impl Eval<'_> {
     }
 
     fn history<R: Recorder>(&self, h: &History, person: &Person, rec: &mut R) -> Result<bool> {
+        let enough = h.count.enough();
+        let mut count = 0u32;
+        let mut matched = Vec::new();
+        self.history_matches(h, person, &mut |a| {
+            count += 1;
+            if R::ON {
+                matched.push(a.id);
+                true
+            } else {
+                count < enough
+            }
+        })?;
+        if R::ON {
+            rec.read("count", json!(count));
+            match h.count {
+                Count::AtLeast(n) => rec.read("needed", json!(n.max(1))),
+                Count::AtMost(n) => rec.read("at_most", json!(n)),
+                Count::Exactly(n) => rec.read("exactly", json!(n)),
+            }
+            let (from, to) = self.history_window(h);
+            if let Some(f) = from {
+                rec.read("from", json!(rfc3339(f)));
+            }
+            if let Some(t) = to {
+                rec.read("to", json!(rfc3339(t)));
+            }
+            rec.read("activities", json!(matched));
+        }
+        Ok(h.count.holds(count))
+    }
+
+    /// The instants a history condition reads between (either end open), as of the evaluation.
+    fn history_window(&self, h: &History) -> (Option<i64>, Option<i64>) {
         let (from, to) = match &h.window {
             None => (None, Some(self.now)),
             Some(HistoryWindow::InPast(secs)) => (Some(self.now - secs), Some(self.now)),
@@ -289,36 +322,30 @@ impl Eval<'_> {
             Some(_) => to.map(|t| t.min(self.now)),
             None => to,
         };
+        (from, to)
+    }
+
+    /// The activities of `person` that a history condition counts (its activity, asset,
+    /// constraints and window, ignoring the count), in log order: `f` is called with each and
+    /// returns whether to go on.
+    pub fn history_matches(
+        &self,
+        h: &History,
+        person: &Person,
+        f: &mut dyn FnMut(&Activity) -> bool,
+    ) -> Result<()> {
+        let (from, to) = self.history_window(h);
         let kinds = log_types(&h.what);
         let rows = self
             .store
             .history(person.id, &kinds, h.what.asset.as_deref(), from, to)?;
-        let needed = h.at_least.max(1);
-        let mut count = 0u32;
-        let mut matched = Vec::new();
         let before = self.past.and_then(|p| p.before);
-        for a in rows.into_iter().filter(|a| before.is_none_or(|b| a.id < b)) {
-            if constraints_hold(self.program, &h.what, &a.attributes, self.now, self.tz) {
-                count += 1;
-                if R::ON {
-                    matched.push(a.id);
-                } else if count >= needed {
-                    return Ok(true);
-                }
+        for a in rows.iter().filter(|a| before.is_none_or(|b| a.id < b)) {
+            if constraints_hold(self.program, &h.what, &a.attributes, self.now, self.tz) && !f(a) {
+                break;
             }
         }
-        if R::ON {
-            rec.read("count", json!(count));
-            rec.read("needed", json!(needed));
-            if let Some(f) = from {
-                rec.read("from", json!(rfc3339(f)));
-            }
-            if let Some(t) = to {
-                rec.read("to", json!(rfc3339(t)));
-            }
-            rec.read("activities", json!(matched));
-        }
-        Ok(count >= needed)
+        Ok(())
     }
 }
 

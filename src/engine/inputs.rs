@@ -1280,6 +1280,7 @@ mod tests {
                 max_people: None,
                 span: Span::default(),
             }],
+            tests: Vec::new(),
         }
     }
 

@@ -125,10 +125,13 @@ fn reads(values: &Json, st: Style) -> String {
         return String::new();
     };
     if let Some(count) = m.get("count") {
-        let mut s = format!(
-            "{count} matching, {} needed",
-            m.get("needed").map(|v| st.value(v)).unwrap_or_default()
-        );
+        let rule = match (m.get("needed"), m.get("at_most"), m.get("exactly")) {
+            (Some(n), _, _) => format!("{} needed", st.value(n)),
+            (_, Some(n), _) => format!("at most {} allowed", st.value(n)),
+            (_, _, Some(n)) => format!("exactly {} needed", st.value(n)),
+            _ => String::new(),
+        };
+        let mut s = format!("{count} matching, {rule}");
         match (m.get("from"), m.get("to")) {
             (Some(f), Some(t)) => s.push_str(&format!(", from {} to {}", st.value(f), st.value(t))),
             (None, Some(t)) => s.push_str(&format!(", up to {}", st.value(t))),

@@ -267,6 +267,18 @@ impl<'a> Printer<'a> {
                 self.close(end);
             }
             Item::Campaign(c) => self.campaign(c),
+            Item::Test(t) => {
+                self.open(
+                    &format!("test {}", name(&t.name)),
+                    self.brace(t.name.span.end as usize),
+                );
+                for st in &t.statements {
+                    let text = self.strings.test_statement(st, self.indent);
+                    self.before(st.span.start as usize);
+                    self.line(&text, st.span.end as usize);
+                }
+                self.close(end);
+            }
         }
     }
 

@@ -202,14 +202,23 @@ impl Strings<'_> {
     /// `field op operands`: a comparison written as a symbol (`>=`) keeps it, every other
     /// operator is in its keyword form.
     pub fn field_condition(&self, c: &FieldCondition, indent: usize) -> String {
+        format!(
+            "{} {}",
+            c.field.name,
+            self.field_op(&c.op, c.op_span, indent)
+        )
+    }
+
+    /// An operator with its operands (`op_span`: where it was written, to keep a symbol).
+    pub fn field_op(&self, op: &FieldOp, op_span: Span, indent: usize) -> String {
         let v = |x: &Value| self.value(x, indent);
         let written = self
             .src
-            .get(c.op_span.start as usize..c.op_span.end as usize)
+            .get(op_span.start as usize..op_span.end as usize)
             .unwrap_or("")
             .trim();
         let symbol = matches!(written, "=" | "!=" | ">=" | "<=" | ">" | "<");
-        let rest = match &c.op {
+        match op {
             FieldOp::Is(vs) if symbol => format!("= {}", self.values(vs, indent)),
             FieldOp::IsNot(vs) if symbol => format!("!= {}", self.values(vs, indent)),
             FieldOp::Greater(x) if symbol => format!("> {}", v(x)),
@@ -237,8 +246,126 @@ impl Strings<'_> {
             FieldOp::InPastBefore(d) => format!("in past before {}", duration(d)),
             FieldOp::InFuture(d) => format!("in future {}", duration(d)),
             FieldOp::InFutureAfter(d) => format!("in future after {}", duration(d)),
-        };
-        format!("{} {rest}", c.field.name)
+        }
+    }
+
+    /// `{ first_name "Ann", state "CA" }` (empty when there are no values).
+    pub fn field_values(&self, fields: &[FieldValue], indent: usize) -> String {
+        if fields.is_empty() {
+            return String::new();
+        }
+        let inner: Vec<String> = fields
+            .iter()
+            .map(|f| format!("{} {}", f.field.name, self.value(&f.value, indent)))
+            .collect();
+        format!(" {{ {} }}", inner.join(", "))
+    }
+
+    /// One statement of a test, on one line.
+    pub fn test_statement(&self, st: &TestStatement, indent: usize) -> String {
+        let v = |x: &Value| self.value(x, indent);
+        match &st.kind {
+            TestStatementKind::From(t) => format!("from {}", v(t)),
+            TestStatementKind::Person { email, fields } => {
+                format!(
+                    "person {}{}",
+                    name(email),
+                    self.field_values(fields, indent)
+                )
+            }
+            TestStatementKind::People(f) => format!("people {}", name(f)),
+            TestStatementKind::Events(f) => format!("events {}", name(f)),
+            TestStatementKind::At { at, person, event } => format!(
+                "at {} {} {}",
+                v(at),
+                name(person),
+                self.test_event(event, indent)
+            ),
+            TestStatementKind::Run { campaign, at } => match at {
+                Some(t) => format!("run {} at {}", name(campaign), v(t)),
+                None => format!("run {}", name(campaign)),
+            },
+            TestStatementKind::Until(t) => format!("until {}", v(t)),
+            TestStatementKind::Expect(x) => format!("expect {}", self.expectation(x, indent)),
+        }
+    }
+
+    fn test_event(&self, e: &TestEvent, indent: usize) -> String {
+        match e {
+            TestEvent::FillsOutForm { form, page, fields } => {
+                let mut s = format!("fills out form {}", name(form));
+                if let Some(p) = page {
+                    s.push_str(&format!(" on page {}", name(p)));
+                }
+                s.push_str(&self.field_values(fields, indent));
+                s
+            }
+            TestEvent::VisitsPage(p) => format!("visits page {}", name(p)),
+            TestEvent::ClicksLink { link, email } => {
+                format!("clicks link {} in email {}", name(link), name(email))
+            }
+            TestEvent::OpensEmail(e) => format!("opens email {}", name(e)),
+            TestEvent::EmailDelivered(e) => format!("email is delivered {}", name(e)),
+            TestEvent::EmailBounces(e) => format!("email bounces {}", name(e)),
+            TestEvent::Unsubscribes(None) => "unsubscribes from email".to_string(),
+            TestEvent::Unsubscribes(Some(e)) => format!("unsubscribes from email {}", name(e)),
+            TestEvent::DataValueChanges(fields) => {
+                format!("data value changes{}", self.field_values(fields, indent))
+            }
+            TestEvent::HasEvent { event, attributes } => format!(
+                "has event {}{}",
+                name(event),
+                self.field_values(attributes, indent)
+            ),
+            TestEvent::RequestsCampaign(c) => format!("requests campaign {}", name(c)),
+        }
+    }
+
+    /// What follows `expect`.
+    pub fn expectation(&self, x: &Expectation, indent: usize) -> String {
+        match x {
+            Expectation::Person { person, condition } => {
+                format!("{} {}", name(person), self.cond_expr(condition, indent))
+            }
+            Expectation::Count {
+                count,
+                word,
+                condition,
+            } => {
+                let who = match word {
+                    CountWord::NoOne => "no one".to_string(),
+                    CountWord::Person => format!("{} person", count.node),
+                    CountWord::People => format!("{} people", count.node),
+                };
+                format!("{who} {}", self.cond_expr(condition, indent))
+            }
+            Expectation::Email {
+                email,
+                to,
+                conditions,
+            } => {
+                let mut s = format!("email {} to {}", name(email), name(to));
+                for (i, c) in conditions.iter().enumerate() {
+                    s.push_str(if i == 0 { " " } else { " and " });
+                    s.push_str(&format!(
+                        "{} {}",
+                        c.part.node.as_str(),
+                        self.field_op(&c.op, c.op_span, indent)
+                    ));
+                }
+                s
+            }
+            Expectation::Waiting {
+                person,
+                negated,
+                campaign,
+            } => format!(
+                "{} {}waiting in {}",
+                name(person),
+                if *negated { "not " } else { "" },
+                name(campaign)
+            ),
+        }
     }
 
     /// A condition, `not` included.
@@ -270,9 +397,9 @@ impl Strings<'_> {
                         self.value(b, indent)
                     )),
                 }
-                if let Some(n) = &h.at_least {
-                    let word = if n.node == 1 { "time" } else { "times" };
-                    s.push_str(&format!(" at least {} {word}", n.node));
+                if let Some(c) = &h.count {
+                    let word = if c.n.node == 1 { "time" } else { "times" };
+                    s.push_str(&format!(" {} {} {word}", c.op.as_str(), c.n.node));
                 }
                 s
             }

@@ -194,6 +194,12 @@ const PHRASES: &[(&str, NameKind)] = &[
     ("member of campaign", NameKind::Campaign),
     ("campaign was requested", NameKind::Campaign),
     ("remove from flow", NameKind::Campaign),
+    // Test statements (LANGUAGE.md 11).
+    ("expect email", NameKind::Email),
+    ("in email", NameKind::Email),
+    ("has event", NameKind::Event),
+    ("requests campaign", NameKind::Campaign),
+    ("waiting in", NameKind::Campaign),
 ];
 
 /// Reads the line before the cursor: where the name being typed starts, and what fits there.
@@ -440,6 +446,13 @@ pub fn symbols(script: &Script, range: impl Fn(Span) -> Range) -> Vec<DocumentSy
                 span,
                 s.name.span,
             ),
+            Item::Test(t) => sym(
+                t.name.text.clone(),
+                "test",
+                SymbolKind::METHOD,
+                span,
+                t.name.span,
+            ),
             Item::Campaign(c) => {
                 let has_trigger = c.statements.iter().any(
                     |s| matches!(s, CampaignStatement::SmartList(b) if !b.triggers.is_empty()),
@@ -477,6 +490,15 @@ mod tests {
             Want::Quoted(NameKind::SmartList)
         );
         assert_eq!(context("  add to list ").1, Want::Quoted(NameKind::List));
+        assert_eq!(
+            context("  expect \"a@b.c\" waiting in \"").1,
+            Want::Quoted(NameKind::Campaign)
+        );
+        assert_eq!(
+            context("  at 2026-12-01 10:00 \"a@b.c\" clicks link \"https://x\" in email \"").1,
+            Want::Quoted(NameKind::Email)
+        );
+        assert_eq!(context("  expect email ").1, Want::Quoted(NameKind::Email));
         assert_eq!(
             context("  remove from flow \"A\", ").1,
             Want::Quoted(NameKind::Campaign)

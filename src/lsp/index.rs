@@ -210,6 +210,7 @@ impl Walker {
                 self.decl(NameKind::SmartList, &s.name);
                 self.smart_list(&s.body);
             }
+            Item::Test(t) => self.test(t),
             Item::Campaign(c) => {
                 self.decl(NameKind::Campaign, &c.name);
                 for s in &c.statements {
@@ -222,6 +223,55 @@ impl Walker {
                     }
                 }
             }
+        }
+    }
+
+    fn test(&mut self, t: &TestDecl) {
+        for st in &t.statements {
+            match &st.kind {
+                TestStatementKind::Person { fields, .. } => self.field_values(fields, true),
+                TestStatementKind::At { event, .. } => match event {
+                    TestEvent::FillsOutForm { form, page, fields } => {
+                        self.use_(NameKind::Form, form);
+                        self.use_opt(NameKind::Page, page);
+                        self.field_values(fields, true);
+                    }
+                    TestEvent::VisitsPage(p) => self.use_(NameKind::Page, p),
+                    TestEvent::ClicksLink { email, .. }
+                    | TestEvent::OpensEmail(email)
+                    | TestEvent::EmailDelivered(email)
+                    | TestEvent::EmailBounces(email) => self.use_(NameKind::Email, email),
+                    TestEvent::Unsubscribes(email) => self.use_opt(NameKind::Email, email),
+                    TestEvent::DataValueChanges(fields) => self.field_values(fields, true),
+                    TestEvent::HasEvent { event, attributes } => {
+                        self.use_(NameKind::Event, event);
+                        self.field_values(attributes, false);
+                    }
+                    TestEvent::RequestsCampaign(c) => self.use_(NameKind::Campaign, c),
+                },
+                TestStatementKind::Run { campaign, .. } => self.use_(NameKind::Campaign, campaign),
+                TestStatementKind::Expect(x) => match x {
+                    Expectation::Person { condition, .. }
+                    | Expectation::Count { condition, .. } => self.cond_expr(condition),
+                    Expectation::Email { email, .. } => self.use_(NameKind::Email, email),
+                    Expectation::Waiting { campaign, .. } => {
+                        self.use_(NameKind::Campaign, campaign)
+                    }
+                },
+                TestStatementKind::From(_)
+                | TestStatementKind::People(_)
+                | TestStatementKind::Events(_)
+                | TestStatementKind::Until(_) => {}
+            }
+        }
+    }
+
+    fn field_values(&mut self, fields: &[FieldValue], person: bool) {
+        for f in fields {
+            if person {
+                self.field(&f.field);
+            }
+            self.value(&f.value);
         }
     }
 

@@ -78,6 +78,7 @@ pub fn item(item: &crate::syntax::ast::Item, text: &str) -> String {
         Item::Program(_) => "program",
         Item::SmartList(_) => "smart list",
         Item::Campaign(_) => "campaign",
+        Item::Test(_) => "test",
     };
     let span = item.span();
     let t = text

@@ -235,6 +235,33 @@ impl SqliteStore {
         self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
     }
 
+    /// Empties every table but the registry of field columns, so that the store holds what a
+    /// new one prepared for the same program holds, while keeping the connection and its
+    /// compiled statements (the test runner reuses one store per thread this way). Ids start
+    /// again from 1.
+    pub fn reset(&mut self) -> Result<()> {
+        if self.in_tx() {
+            self.conn.execute_batch("ROLLBACK")?;
+        }
+        let tables: Vec<String> = {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('fields', 'sqlite_sequence') ORDER BY name",
+            )?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let tx = self.conn.unchecked_transaction()?;
+        for t in &tables {
+            tx.prepare_cached(&format!("DELETE FROM \"{}\"", t.replace('"', "\"\"")))?
+                .execute([])?;
+        }
+        tx.prepare_cached("DELETE FROM sqlite_sequence")?
+            .execute([])?;
+        tx.commit()?;
+        *self.cache.get_mut() = TxCache::default();
+        Ok(())
+    }
+
     /// Whether a transaction is open (the cache is used only then).
     fn in_tx(&self) -> bool {
         !self.conn.is_autocommit()

@@ -44,6 +44,8 @@ pub enum Item {
     SmartList(SmartListDecl),
     /// `campaign "Name" { ... }`
     Campaign(Campaign),
+    /// `test "Name" { ... }` (LANGUAGE.md section 11)
+    Test(TestDecl),
 }
 
 impl Item {
@@ -60,6 +62,7 @@ impl Item {
             Item::Token(t) => t.span,
             Item::SmartList(s) => s.span,
             Item::Campaign(c) => c.span,
+            Item::Test(t) => t.span,
         }
     }
 }
@@ -544,15 +547,48 @@ impl Duration {
     }
 }
 
-/// An activity-history condition: `<what> [window] [at least N times]`.
+/// An activity-history condition: `<what> [window] [at least|at most|exactly N times]`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HistoryCondition {
     /// What happened.
     pub what: Activity,
     /// `in past 30 days`, `since D`...
     pub window: Option<Window>,
+    /// `at least N times`, `at most N times`, `exactly N times`
+    pub count: Option<HistoryCount>,
+}
+
+/// How many activities a history condition asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CountOp {
     /// `at least N times`
-    pub at_least: Option<Spanned<u32>>,
+    AtLeast,
+    /// `at most N times` (zero counts)
+    AtMost,
+    /// `exactly N times` (zero counts)
+    Exactly,
+}
+
+impl CountOp {
+    /// The words as written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CountOp::AtLeast => "at least",
+            CountOp::AtMost => "at most",
+            CountOp::Exactly => "exactly",
+        }
+    }
+}
+
+/// `at least 2 times`, `at most 1 time`, `exactly 0 times`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HistoryCount {
+    /// The comparison.
+    pub op: CountOp,
+    /// The number.
+    pub n: Spanned<u32>,
+    /// The whole clause.
+    pub span: Span,
 }
 
 /// The time window of a history condition.
@@ -1091,4 +1127,213 @@ impl std::fmt::Display for TokenRef {
         }
         write!(f, "}}}}")
     }
+}
+
+/// `test "Name" { ... }`: a little script run in a fresh in-memory store (LANGUAGE.md 11).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TestDecl {
+    /// The test's name.
+    pub name: Name,
+    /// Its statements, in order.
+    pub statements: Vec<TestStatement>,
+    /// The whole test.
+    pub span: Span,
+}
+
+/// One statement of a test.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TestStatement {
+    /// What it does.
+    pub kind: TestStatementKind,
+    /// The whole statement.
+    pub span: Span,
+}
+
+/// `FIELD VALUE` inside `{ ... }` of a test's person or event.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldValue {
+    /// The field or attribute.
+    pub field: Ident,
+    /// Its literal value.
+    pub value: Value,
+}
+
+/// The statements of a test.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum TestStatementKind {
+    /// `from T`: the store's clock starts here.
+    From(Value),
+    /// `person "EMAIL" { FIELD VALUE, ... }`
+    Person {
+        /// The person's email.
+        email: Name,
+        /// Field values.
+        fields: Vec<FieldValue>,
+    },
+    /// `people "CSV"`
+    People(Name),
+    /// `events "JSONL"`
+    Events(Name),
+    /// `at T "EMAIL" <event>`
+    At {
+        /// When.
+        at: Value,
+        /// Who.
+        person: Name,
+        /// What happens.
+        event: TestEvent,
+    },
+    /// `run "CAMPAIGN" [at T]`
+    Run {
+        /// The batch campaign.
+        campaign: Name,
+        /// When (the clock when left out).
+        at: Option<Value>,
+    },
+    /// `until T`
+    Until(Value),
+    /// `expect ...`
+    Expect(Expectation),
+}
+
+/// An event of an `at` statement, written like its trigger in the present tense.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum TestEvent {
+    /// `fills out form F [on page P] [{ FIELD VALUE, ... }]`
+    FillsOutForm {
+        /// The form.
+        form: Name,
+        /// `on page P`
+        page: Option<Name>,
+        /// The form's field values.
+        fields: Vec<FieldValue>,
+    },
+    /// `visits page P`
+    VisitsPage(Name),
+    /// `clicks link "URL" in email E`
+    ClicksLink {
+        /// The link clicked.
+        link: Name,
+        /// The email.
+        email: Name,
+    },
+    /// `opens email E`
+    OpensEmail(Name),
+    /// `email is delivered E`
+    EmailDelivered(Name),
+    /// `email bounces E`
+    EmailBounces(Name),
+    /// `unsubscribes from email [E]`
+    Unsubscribes(Option<Name>),
+    /// `data value changes { FIELD VALUE, ... }`
+    DataValueChanges(Vec<FieldValue>),
+    /// `has event "NAME" [{ ATTR VALUE, ... }]`
+    HasEvent {
+        /// The declared event.
+        event: Name,
+        /// Attribute values.
+        attributes: Vec<FieldValue>,
+    },
+    /// `requests campaign C`
+    RequestsCampaign(Name),
+}
+
+impl TestEvent {
+    /// The event's words, for messages.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            TestEvent::FillsOutForm { .. } => "fills out form",
+            TestEvent::VisitsPage(_) => "visits page",
+            TestEvent::ClicksLink { .. } => "clicks link",
+            TestEvent::OpensEmail(_) => "opens email",
+            TestEvent::EmailDelivered(_) => "email is delivered",
+            TestEvent::EmailBounces(_) => "email bounces",
+            TestEvent::Unsubscribes(_) => "unsubscribes from email",
+            TestEvent::DataValueChanges(_) => "data value changes",
+            TestEvent::HasEvent { .. } => "has event",
+            TestEvent::RequestsCampaign(_) => "requests campaign",
+        }
+    }
+}
+
+/// How a count expectation was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum CountWord {
+    /// `N people`
+    People,
+    /// `N person`
+    Person,
+    /// `no one`
+    NoOne,
+}
+
+/// `subject` or `body` of a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum MessagePart {
+    /// `subject`
+    Subject,
+    /// `body`
+    Body,
+}
+
+impl MessagePart {
+    /// The word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessagePart::Subject => "subject",
+            MessagePart::Body => "body",
+        }
+    }
+}
+
+/// `subject is "..."`, `body contains "..."`
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MessageCondition {
+    /// Which text.
+    pub part: Spanned<MessagePart>,
+    /// The text operator with its operands.
+    pub op: FieldOp,
+    /// The operator's span.
+    pub op_span: Span,
+    /// The whole condition.
+    pub span: Span,
+}
+
+/// The four forms of `expect`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum Expectation {
+    /// `expect "EMAIL" CONDITION`
+    Person {
+        /// Who.
+        person: Name,
+        /// What must hold for them.
+        condition: BoolExpr<Condition>,
+    },
+    /// `expect N people CONDITION`, `expect no one CONDITION`, `expect 1 person CONDITION`
+    Count {
+        /// How many people must match.
+        count: Spanned<u32>,
+        /// How it was written.
+        word: CountWord,
+        /// The condition.
+        condition: BoolExpr<Condition>,
+    },
+    /// `expect email "E" to "EMAIL" [subject ... and body ...]`
+    Email {
+        /// The email asset.
+        email: Name,
+        /// The recipient.
+        to: Name,
+        /// Text conditions on the last such message.
+        conditions: Vec<MessageCondition>,
+    },
+    /// `expect "EMAIL" [not] waiting in "CAMPAIGN"`
+    Waiting {
+        /// Who.
+        person: Name,
+        /// `not` was written.
+        negated: bool,
+        /// The campaign.
+        campaign: Name,
+    },
 }

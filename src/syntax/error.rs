@@ -18,7 +18,7 @@ fn describe(rule: Rule) -> Vec<String> {
     }
     let words: &[&str] = match rule {
         Rule::EOI => &["end of file"],
-        Rule::item => &["a declaration (`campaign`, `email`, `list`, `schema person`, ...)"],
+        Rule::item => &["a declaration (`campaign`, `email`, `list`, `schema person`, `test`, ...)"],
         Rule::setting => &["a setting (`time zone`, `communication limits`, `cascade depth`)"],
         Rule::field_decl => &["a field such as `state: text`"],
         Rule::field_type => &["a type (`text`, `number`, `bool`, `date`, `datetime`)"],
@@ -46,7 +46,43 @@ fn describe(rule: Rule) -> Vec<String> {
         Rule::history_what | Rule::history => &["an activity such as `was sent email`"],
         Rule::membership => &["`member of`"],
         Rule::window => &["a time window (`in past 30 days`, `since`, `before`, `between`)"],
-        Rule::times => &["`at least N times`"],
+        Rule::times => &["`at least N times`", "`at most N times`", "`exactly N times`"],
+        Rule::times_at_least | Rule::times_at_most | Rule::times_exactly => {
+            &["`at least`", "`at most`", "`exactly`"]
+        }
+        Rule::test_decl => &["`test`"],
+        Rule::test_stmt => &[
+            "a test statement (`from`, `person`, `people`, `events`, `at`, `run`, `until`, `expect`)",
+        ],
+        Rule::ts_from => &["`from`"],
+        Rule::ts_person => &["`person`"],
+        Rule::ts_people => &["`people`"],
+        Rule::ts_events => &["`events`"],
+        Rule::ts_at => &["`at`"],
+        Rule::ts_run => &["`run`"],
+        Rule::ts_until => &["`until`"],
+        Rule::ts_expect => &["`expect`"],
+        Rule::field_values => &["`{`"],
+        Rule::field_value => &["a field and its value such as `state \"CA\"`"],
+        Rule::test_event => &[
+            "an event (`fills out form`, `visits page`, `clicks link`, `opens email`, `has event`, ...)",
+        ],
+        Rule::e_fills => &["`fills out form`"],
+        Rule::e_visits => &["`visits page`"],
+        Rule::e_clicks => &["`clicks link`"],
+        Rule::e_opens => &["`opens email`"],
+        Rule::e_delivered => &["`email is delivered`"],
+        Rule::e_bounces => &["`email bounces`"],
+        Rule::e_unsubscribes => &["`unsubscribes from email`"],
+        Rule::e_data_changes => &["`data value changes`"],
+        Rule::e_has_event => &["`has event`"],
+        Rule::e_requests => &["`requests campaign`"],
+        Rule::x_email | Rule::x_waiting | Rule::x_count | Rule::x_person => &[
+            "an expectation (`\"EMAIL\" CONDITION`, `N people CONDITION`, `no one`, `email \"E\" to`)",
+        ],
+        Rule::x_no_one => &["`no one`"],
+        Rule::x_number => &["`N people`"],
+        Rule::message_condition | Rule::message_part => &["`subject`", "`body`"],
         Rule::link_constraint => &["`link contains`", "`link is`"],
         Rule::on_page => &["`on page`"],
         Rule::to_value => &["`to`"],
@@ -115,7 +151,7 @@ fn first_words(rule: Rule) -> &'static str {
     match rule {
         Rule::item => {
             "settings schema smart list email form page webhook event program token \
-             campaign batch trigger executable"
+             campaign batch trigger executable test"
         }
         Rule::campaign_stmt => "description in smart flow run active inactive qualify block max",
         Rule::step => "send change add remove wait request execute call interesting delete if",
@@ -128,6 +164,8 @@ fn first_words(rule: Rule) -> &'static str {
              person campaign had all"
         }
         Rule::smart_list_line => "trigger filter match",
+        Rule::test_stmt => "from person people events at run until expect",
+        Rule::test_event => "fills visits clicks opens email unsubscribes data has requests",
         Rule::setting => "time communication cascade",
         Rule::email_stmt => "subject body operational",
         Rule::webhook_stmt => "url method body",

@@ -120,6 +120,7 @@ impl Lowerer {
             Rule::token_decl => Item::Token(self.token_decl(p)?),
             Rule::smart_list_decl => Item::SmartList(self.smart_list_decl(p)?),
             Rule::campaign => Item::Campaign(self.campaign(p)?),
+            Rule::test_decl => Item::Test(self.test_decl(p)?),
             _ => {
                 self.unexpected(&p);
                 return None;
@@ -596,14 +597,24 @@ impl Lowerer {
     fn history(&mut self, p: P) -> Option<HistoryCondition> {
         let mut what = None;
         let mut window = None;
-        let mut at_least = None;
+        let mut count = None;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::history_what => what = self.activity(c.into_inner().next()?),
                 Rule::window => window = self.window(c.into_inner().next()?),
                 Rule::times => {
-                    let n = c.into_inner().find(|x| x.as_rule() == Rule::uint)?;
-                    at_least = Some(self.uint(&n));
+                    let span = self.span(&c);
+                    let mut op = CountOp::AtLeast;
+                    let mut n = None;
+                    for x in c.into_inner() {
+                        match x.as_rule() {
+                            Rule::times_at_most => op = CountOp::AtMost,
+                            Rule::times_exactly => op = CountOp::Exactly,
+                            Rule::uint => n = Some(self.uint(&x)),
+                            _ => {}
+                        }
+                    }
+                    count = Some(HistoryCount { op, n: n?, span });
                 }
                 _ => {}
             }
@@ -611,7 +622,7 @@ impl Lowerer {
         Some(HistoryCondition {
             what: what?,
             window,
-            at_least,
+            count,
         })
     }
 
@@ -747,10 +758,13 @@ impl Lowerer {
     fn field_condition(&mut self, p: P) -> Option<FieldCondition> {
         let mut inner = p.into_inner();
         let field = self.ident(inner.find(|c| c.as_rule() == Rule::ident)?);
-        let op_pair = inner
-            .find(|c| c.as_rule() == Rule::field_op)?
-            .into_inner()
-            .next()?;
+        let (op, op_span) = self.field_op(inner.find(|c| c.as_rule() == Rule::field_op)?)?;
+        Some(FieldCondition { field, op, op_span })
+    }
+
+    /// A `field_op` pair: the operator with its operands, and the operator's span.
+    fn field_op(&mut self, p: P) -> Option<(FieldOp, Span)> {
+        let op_pair = p.into_inner().next()?;
         let op_rule = op_pair.as_rule();
         let mut values = Vec::new();
         let mut duration = None;
@@ -813,7 +827,7 @@ impl Lowerer {
             Rule::op_in_future => FieldOp::InFuture(duration?),
             _ => return None,
         };
-        Some(FieldCondition { field, op, op_span })
+        Some((op, op_span))
     }
 
     // ------------------------------------------------------------ campaigns
@@ -1037,7 +1051,7 @@ impl Lowerer {
         let mut names = Vec::new();
         let mut ident = None;
         let mut rest = Vec::new();
-        for c in p.into_inner() {
+        for c in p.clone().into_inner() {
             match c.as_rule() {
                 Rule::string => names.push(c),
                 Rule::ident => ident = Some(self.ident(c)),
@@ -1197,6 +1211,236 @@ impl Lowerer {
                 at,
             },
             _ => WaitKind::NextAnniversary { field: ident?, at },
+        })
+    }
+
+    // ------------------------------------------------------------ tests
+
+    fn test_decl(&mut self, p: P) -> Option<TestDecl> {
+        let span = self.span(&p);
+        let mut name = None;
+        let mut statements = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::string => name = Some(self.name(c)),
+                Rule::test_stmt => {
+                    if let Some(inner) = c.into_inner().next() {
+                        if let Some(st) = self.test_statement(inner) {
+                            statements.push(st);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Some(TestDecl {
+            name: name?,
+            statements,
+            span,
+        })
+    }
+
+    fn test_statement(&mut self, p: P) -> Option<TestStatement> {
+        let span = self.span(&p);
+        let rule = p.as_rule();
+        let mut strings = Vec::new();
+        let mut dates = Vec::new();
+        let mut fields = Vec::new();
+        let mut rest = Vec::new();
+        for c in p.clone().into_inner() {
+            match c.as_rule() {
+                Rule::string => strings.push(self.name(c)),
+                Rule::date_value => dates.push(self.value(c)?),
+                Rule::field_values => fields = self.field_values(c),
+                _ => rest.push(c),
+            }
+        }
+        let mut strings = strings.into_iter();
+        let mut dates = dates.into_iter();
+        let kind = match rule {
+            Rule::ts_from => TestStatementKind::From(dates.next()?),
+            Rule::ts_person => TestStatementKind::Person {
+                email: strings.next()?,
+                fields,
+            },
+            Rule::ts_people => TestStatementKind::People(strings.next()?),
+            Rule::ts_events => TestStatementKind::Events(strings.next()?),
+            Rule::ts_at => {
+                let at = dates.next()?;
+                let person = strings.next()?;
+                let ev = rest.into_iter().find(|c| c.as_rule() == Rule::test_event)?;
+                let event = self.test_event(ev.into_inner().next()?)?;
+                TestStatementKind::At { at, person, event }
+            }
+            Rule::ts_run => TestStatementKind::Run {
+                campaign: strings.next()?,
+                at: dates.next(),
+            },
+            Rule::ts_until => TestStatementKind::Until(dates.next()?),
+            Rule::ts_expect => {
+                let x = rest.into_iter().find(|c| {
+                    matches!(
+                        c.as_rule(),
+                        Rule::x_email | Rule::x_waiting | Rule::x_count | Rule::x_person
+                    )
+                })?;
+                TestStatementKind::Expect(self.expectation(x)?)
+            }
+            _ => {
+                self.unexpected(&p);
+                return None;
+            }
+        };
+        Some(TestStatement { kind, span })
+    }
+
+    fn field_values(&mut self, p: P) -> Vec<FieldValue> {
+        let mut out = Vec::new();
+        for c in p.into_inner().filter(|c| c.as_rule() == Rule::field_value) {
+            let mut field = None;
+            let mut value = None;
+            for x in c.into_inner() {
+                match x.as_rule() {
+                    Rule::ident => field = Some(self.ident(x)),
+                    Rule::value => value = self.value(x),
+                    _ => {}
+                }
+            }
+            if let (Some(field), Some(value)) = (field, value) {
+                out.push(FieldValue { field, value });
+            }
+        }
+        out
+    }
+
+    fn test_event(&mut self, p: P) -> Option<TestEvent> {
+        let rule = p.as_rule();
+        let mut strings = Vec::new();
+        let mut page = None;
+        let mut fields = Vec::new();
+        for c in p.clone().into_inner() {
+            match c.as_rule() {
+                Rule::string => strings.push(self.name(c)),
+                Rule::on_page => {
+                    let s = c.into_inner().find(|x| x.as_rule() == Rule::string)?;
+                    page = Some(self.name(s));
+                }
+                Rule::field_values => fields = self.field_values(c),
+                _ => {}
+            }
+        }
+        let mut strings = strings.into_iter();
+        Some(match rule {
+            Rule::e_fills => TestEvent::FillsOutForm {
+                form: strings.next()?,
+                page,
+                fields,
+            },
+            Rule::e_visits => TestEvent::VisitsPage(strings.next()?),
+            Rule::e_clicks => TestEvent::ClicksLink {
+                link: strings.next()?,
+                email: strings.next()?,
+            },
+            Rule::e_opens => TestEvent::OpensEmail(strings.next()?),
+            Rule::e_delivered => TestEvent::EmailDelivered(strings.next()?),
+            Rule::e_bounces => TestEvent::EmailBounces(strings.next()?),
+            Rule::e_unsubscribes => TestEvent::Unsubscribes(strings.next()),
+            Rule::e_data_changes => TestEvent::DataValueChanges(fields),
+            Rule::e_has_event => TestEvent::HasEvent {
+                event: strings.next()?,
+                attributes: fields,
+            },
+            Rule::e_requests => TestEvent::RequestsCampaign(strings.next()?),
+            _ => {
+                self.unexpected(&p);
+                return None;
+            }
+        })
+    }
+
+    fn expectation(&mut self, p: P) -> Option<Expectation> {
+        let rule = p.as_rule();
+        let mut strings = Vec::new();
+        let mut condition = None;
+        let mut count = None;
+        let mut negated = false;
+        let mut conditions = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::string => strings.push(self.name(c)),
+                Rule::cond_expr => condition = self.cond_expr(c),
+                Rule::not_op => negated = true,
+                Rule::x_no_one => count = Some((Spanned::new(0, self.span(&c)), CountWord::NoOne)),
+                Rule::x_number => {
+                    let mut n = None;
+                    let mut word = CountWord::People;
+                    for x in c.into_inner() {
+                        match x.as_rule() {
+                            Rule::uint => n = Some(self.uint(&x)),
+                            Rule::kw_person => word = CountWord::Person,
+                            _ => {}
+                        }
+                    }
+                    count = Some((n?, word));
+                }
+                Rule::message_condition => {
+                    if let Some(m) = self.message_condition(c) {
+                        conditions.push(m);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut strings = strings.into_iter();
+        Some(match rule {
+            Rule::x_email => Expectation::Email {
+                email: strings.next()?,
+                to: strings.next()?,
+                conditions,
+            },
+            Rule::x_waiting => Expectation::Waiting {
+                person: strings.next()?,
+                negated,
+                campaign: strings.next()?,
+            },
+            Rule::x_count => {
+                let (count, word) = count?;
+                Expectation::Count {
+                    count,
+                    word,
+                    condition: condition?,
+                }
+            }
+            _ => Expectation::Person {
+                person: strings.next()?,
+                condition: condition?,
+            },
+        })
+    }
+
+    fn message_condition(&mut self, p: P) -> Option<MessageCondition> {
+        let span = self.span(&p);
+        let mut part = None;
+        let mut op = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::message_part => {
+                    let which = match c.clone().into_inner().next().map(|k| k.as_rule()) {
+                        Some(Rule::kw_subject) => MessagePart::Subject,
+                        _ => MessagePart::Body,
+                    };
+                    part = Some(Spanned::new(which, self.span(&c)));
+                }
+                Rule::field_op => op = self.field_op(c),
+                _ => {}
+            }
+        }
+        let (op, op_span) = op?;
+        Some(MessageCondition {
+            part: part?,
+            op,
+            op_span,
+            span,
         })
     }
 

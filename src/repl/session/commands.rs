@@ -35,6 +35,7 @@ impl Session {
             "outbox" => self.outbox(),
             "campaigns" => self.campaigns(),
             "why" => self.why(arg),
+            "test" => self.test(arg),
             "help" | "h" | "?" => HELP.to_string(),
             "quit" | "q" | "exit" => {
                 self.finished = true;
@@ -47,6 +48,30 @@ impl Session {
                 format!("error: unknown command `:{name}`{hint}; `:help` lists them\n")
             }
         }
+    }
+
+    /// `:test [NAME]`: the loaded workspace's tests, as `camp test` runs them.
+    fn test(&mut self, arg: &str) -> String {
+        let filter = unquote(arg);
+        let options = crate::testing::Options {
+            filter: (!filter.is_empty()).then_some(filter.as_str()),
+            ..crate::testing::Options::default()
+        };
+        if self.program.tests.is_empty() {
+            return "no tests: `:load` a file that holds `test` items\n".into();
+        }
+        let outcomes = crate::testing::run_all(&self.program, &self.ws, &options);
+        let mut out = String::new();
+        for o in &outcomes {
+            let verdict = if o.passed { "ok" } else { "FAILED" };
+            let _ = writeln!(out, "test \"{}\" ... {verdict}", o.name);
+        }
+        for d in outcomes.iter().flat_map(|o| &o.failures) {
+            out.push_str(&d.render(&self.ws.sources, self.color, self.unicode));
+        }
+        let passed = outcomes.iter().filter(|o| o.passed).count();
+        let _ = writeln!(out, "{passed} passed, {} failed", outcomes.len() - passed);
+        out
     }
 
     fn time(&mut self) -> String {
@@ -248,6 +273,7 @@ pub const COMMANDS: &[&str] = &[
     "people",
     "quit",
     "run",
+    "test",
     "time",
     "why",
 ];
@@ -270,6 +296,8 @@ followed by `for PERSON` to apply it.
   :campaigns              campaigns with kind, status and schedule
   :why PERSON \"Campaign\"  would the person qualify now, and why (`camp explain`)
   :why ACTIVITY-ID        why an activity happened: its chain of causes
+  :test [NAME]            run the workspace's tests (those whose name contains NAME), each
+                          in a fresh in-memory store: this session's store is not touched
   :help                   this text
   :quit                   leave (or Ctrl-D)
 ";

@@ -30,7 +30,8 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 
 use crate::check::ir::{
-    Cond, FieldTest, FieldType, Filters, History, HistoryWindow, Logic, LogicExpr, Program, Scalar,
+    Cond, Count, FieldTest, FieldType, Filters, History, HistoryWindow, Logic, LogicExpr, Program,
+    Scalar,
 };
 use crate::engine::conditions::{field_test, log_types, range, MAX_SMART_LIST_DEPTH};
 use crate::engine::value::{display, local_date};
@@ -418,24 +419,64 @@ impl Translator<'_> {
         sql.push_str(" AND at >= ? AND at <= ? AND result = 'succeeded'");
         params.push(SqlValue::Integer(from.unwrap_or(i64::MIN)));
         params.push(SqlValue::Integer(to.unwrap_or(i64::MAX)));
-        let n = h.at_least.max(1);
-        let pred = if n == 1 {
-            Pred::atom(format!("EXISTS ({sql})"), params)
-        } else {
+        // The count of the activities, read no further than decides the verdict.
+        let counted = |cmp: &str, n: u32, params: &mut Vec<SqlValue>| -> String {
+            let limit = i64::from(n) + 1;
+            params.push(SqlValue::Integer(limit));
             params.push(SqlValue::Integer(i64::from(n)));
-            params.push(SqlValue::Integer(i64::from(n)));
-            Pred::atom(
-                format!("(SELECT count(*) FROM ({sql} LIMIT ?)) >= ?"),
-                params,
-            )
+            format!("(SELECT count(*) FROM ({sql} LIMIT ?)) {cmp} ?")
+        };
+        let at_least = |n: u32, mut params: Vec<SqlValue>| -> Pred {
+            if n <= 1 {
+                Pred::atom(format!("EXISTS ({sql})"), params)
+            } else {
+                let text = counted(">=", n, &mut params);
+                Pred::atom(text, params)
+            }
+        };
+        let at_most = |n: u32, mut params: Vec<SqlValue>| -> Pred {
+            if n == 0 {
+                Pred::atom(format!("NOT EXISTS ({sql})"), params)
+            } else {
+                let text = counted("<=", n, &mut params);
+                Pred::atom(text, params)
+            }
+        };
+        let exactly = |n: u32, mut params: Vec<SqlValue>| -> Pred {
+            if n == 0 {
+                Pred::atom(format!("NOT EXISTS ({sql})"), params)
+            } else {
+                let text = counted("=", n, &mut params);
+                Pred::atom(text, params)
+            }
         };
         if h.what.constraints.is_empty() {
-            Tr::Exact(pred)
-        } else {
-            Tr::Approx {
-                over: pred,
+            return Tr::Exact(match h.count {
+                Count::AtLeast(n) => at_least(n, params),
+                Count::AtMost(n) => at_most(n, params),
+                Count::Exactly(n) => exactly(n, params),
+            });
+        }
+        // With constraints on the attributes, SQL counts a superset of the activities: at least
+        // N of them selects a superset of the people, at most N a subset, and exactly N a
+        // superset (at least N; for zero, a subset: none at all).
+        match h.count {
+            Count::AtLeast(n) => Tr::Approx {
+                over: at_least(n, params),
                 under: Pred::False,
-            }
+            },
+            Count::AtMost(n) => Tr::Approx {
+                over: Pred::True,
+                under: at_most(n, params),
+            },
+            Count::Exactly(0) => Tr::Approx {
+                over: Pred::True,
+                under: at_most(0, params),
+            },
+            Count::Exactly(n) => Tr::Approx {
+                over: at_least(n, params),
+                under: Pred::False,
+            },
         }
     }
 
