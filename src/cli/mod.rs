@@ -8,6 +8,7 @@ mod graph;
 mod log;
 mod lsp;
 mod people;
+mod progress;
 mod repl;
 mod run;
 mod schedule;
