@@ -96,7 +96,10 @@ fn every_example_workspace_and_flow_has_golden_mermaid_and_dot() {
         let (ws, program) = load(&files);
         let g = workspace_graph(&program);
         assert_eq!(g.nodes.len(), program.campaigns.len());
-        snapshot(&format!("{name}__workspace.mmd"), &render(&g, Format::Mermaid));
+        snapshot(
+            &format!("{name}__workspace.mmd"),
+            &render(&g, Format::Mermaid),
+        );
         snapshot(&format!("{name}__workspace.dot"), &render(&g, Format::Dot));
         for c in &program.campaigns {
             let g = flow_graph(&ws.scripts, &ws.sources, &program, &c.name).expect("flow");
@@ -249,7 +252,9 @@ fn svg_of_every_example_parses_and_shows_every_step() {
         let titles = check_svg(&name, &workspace_graph(&program));
         for c in &program.campaigns {
             assert!(
-                titles.iter().any(|t| t.lines().next() == Some(c.name.as_str())),
+                titles
+                    .iter()
+                    .any(|t| t.lines().next() == Some(c.name.as_str())),
                 "{name}: campaign `{}` has no box",
                 c.name
             );
@@ -259,8 +264,7 @@ fn svg_of_every_example_parses_and_shows_every_step() {
             let strings = Strings { src };
             for item in &script.items {
                 let Item::Campaign(c) = item else { continue };
-                let g = flow_graph(&ws.scripts, &ws.sources, &program, &c.name.text)
-                    .expect("flow");
+                let g = flow_graph(&ws.scripts, &ws.sources, &program, &c.name.text).expect("flow");
                 let what = format!("{name}: `{}`", c.name.text);
                 let titles = check_svg(&what, &g);
                 let mut steps = Vec::new();
@@ -347,11 +351,24 @@ fn workspace_picture_draws_the_cascade_and_highlights_loops() {
 
     let out = camp(&["graph", p, "--format", "dot"]);
     let dot = text(&out.stdout);
-    assert!(dot.contains("n0 -> n1 [label=\"add_to_list \\\"B\\\"\", color=\"#c0392b\""), "{dot}");
-    assert!(dot.contains("n1 -> n3 [label=\"executes\", style=bold];"), "{dot}");
+    assert!(
+        dot.contains("n0 -> n1 [label=\"add_to_list \\\"B\\\"\", color=\"#c0392b\""),
+        "{dot}"
+    );
+    assert!(
+        dot.contains("n1 -> n3 [label=\"executes\", style=bold];"),
+        "{dot}"
+    );
 
     let svg_path = dir.path().join("loop.svg");
-    let out = camp(&["graph", p, "--format", "svg", "--output", svg_path.to_str().expect("path")]);
+    let out = camp(&[
+        "graph",
+        p,
+        "--format",
+        "svg",
+        "--output",
+        svg_path.to_str().expect("path"),
+    ]);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
     let svg = std::fs::read_to_string(&svg_path).expect("svg written");
@@ -368,7 +385,12 @@ fn flow_picture_shows_branches_waits_and_reached_campaigns() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("loop.camp");
     std::fs::write(&path, LOOP).expect("write");
-    let out = camp(&["graph", path.to_str().expect("path"), "--campaign", "Adds to A"]);
+    let out = camp(&[
+        "graph",
+        path.to_str().expect("path"),
+        "--campaign",
+        "Adds to A",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
@@ -397,7 +419,11 @@ fn unknown_campaign_exits_2_with_a_suggestion() {
 fn a_workspace_with_errors_is_reported_and_exits_1() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("bad.camp");
-    std::fs::write(&path, "campaign \"X\" {\n  flow { add to list \"Nope\" }\n}\n").expect("write");
+    std::fs::write(
+        &path,
+        "campaign \"X\" {\n  flow { add to list \"Nope\" }\n}\n",
+    )
+    .expect("write");
     let out = camp(&["graph", path.to_str().expect("path")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
@@ -437,7 +463,10 @@ fn schedule_as_icalendar_parses_back_with_one_event_per_run() {
             Some(DatePerhapsTime::DateTime(CalendarDateTime::Utc(dt))) => dt,
             other => panic!("not a UTC date-time: {other:?}"),
         };
-        assert_eq!(start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), r["at"]);
+        assert_eq!(
+            start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            r["at"]
+        );
         assert_eq!(e.get_summary(), r["campaign"].as_str());
         let steps: Vec<&str> = r["steps"]
             .as_array()
@@ -446,7 +475,10 @@ fn schedule_as_icalendar_parses_back_with_one_event_per_run() {
             .filter_map(|s| s.as_str())
             .collect();
         assert_eq!(e.get_description(), Some(steps.join("\n").as_str()));
-        assert!(uids.insert(e.get_uid().expect("uid").to_string()), "uids differ");
+        assert!(
+            uids.insert(e.get_uid().expect("uid").to_string()),
+            "uids differ"
+        );
     }
     // 08:00 in New York is 13:00 UTC before daylight saving time and 12:00 after.
     let catch_up: Vec<String> = events
@@ -458,8 +490,14 @@ fn schedule_as_icalendar_parses_back_with_one_event_per_run() {
         })
         .map(|t| t.format("%Y-%m-%dT%H:%MZ").to_string())
         .collect();
-    assert!(catch_up.contains(&"2027-03-13T13:00Z".to_string()), "{catch_up:?}");
-    assert!(catch_up.contains(&"2027-03-14T12:00Z".to_string()), "{catch_up:?}");
+    assert!(
+        catch_up.contains(&"2027-03-13T13:00Z".to_string()),
+        "{catch_up:?}"
+    );
+    assert!(
+        catch_up.contains(&"2027-03-14T12:00Z".to_string()),
+        "{catch_up:?}"
+    );
     assert!(ics.contains("X-WR-TIMEZONE:America/New_York"));
     // The same run has the same UID in a later export.
     let again = camp(&args("ical"));

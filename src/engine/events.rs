@@ -48,13 +48,17 @@ impl Engine<'_> {
         let mut progress = self.progress.take();
         let total = records.len() as u64;
         let mut reported = false;
+        // Reported at each commit point's worth of people, or every so often.
+        let chunk = self.chunk.max(1) as usize;
         let result = self.with_tx(|engine| {
             let mut summary = ImportSummary::default();
             let mut runner = engine.runner_at(now);
             let mut last = std::time::Instant::now();
             for (i, r) in records.iter().enumerate() {
                 if let Some(p) = &mut progress {
-                    if i % 256 == 0 && i > 0 && last.elapsed() >= PROGRESS_INTERVAL {
+                    let due =
+                        i % chunk == 0 || (i % 256 == 0 && last.elapsed() >= PROGRESS_INTERVAL);
+                    if i > 0 && due {
                         p(&Progress {
                             work: "import",
                             done: i as u64,

@@ -73,7 +73,7 @@ pub struct Engine<'a> {
     /// When the open transaction began.
     tx_started: Instant,
     /// Units of work per transaction ([`CHUNK`], or `CAMP_COMMIT_EVERY`).
-    chunk: u32,
+    pub(crate) chunk: u32,
     /// Next scheduled instant per batch campaign (None: no more runs).
     next_runs: HashMap<CampaignId, Option<i64>>,
     /// Activities logged in the open transaction and not dispatched yet. A unit of work
