@@ -63,6 +63,8 @@ struct Work<'a> {
     /// Every node: the real ones first, then the virtual ones of long edges.
     w: Vec<f64>,
     h: Vec<f64>,
+    /// Where a node's edges pass, from its centre: 0, but a label's line runs along its left.
+    anchor: Vec<f64>,
     layer: Vec<usize>,
     preds: Vec<Vec<usize>>,
     succs: Vec<Vec<usize>>,
@@ -102,6 +104,7 @@ pub fn layout(boxes: &[NodeBox], edges: &[EdgeIn]) -> Layout {
         boxes,
         w: (0..n).map(|i| boxes[i].w + 2.0 * loop_room[i]).collect(),
         h: boxes.iter().map(|b| b.h).collect(),
+        anchor: vec![0.0; n],
         layer,
         preds: vec![Vec::new(); n],
         succs: vec![Vec::new(); n],
@@ -123,6 +126,7 @@ pub fn layout(boxes: &[NodeBox], edges: &[EdgeIn]) -> Layout {
             };
             wk.w.push(w);
             wk.h.push(h);
+            wk.anchor.push(if w > 0.0 { 2.0 - w / 2.0 } else { 0.0 });
             wk.layer.push(wk.layer[a] + k);
             wk.preds.push(Vec::new());
             wk.succs.push(Vec::new());
@@ -396,7 +400,8 @@ impl Work<'_> {
                         if nb.is_empty() {
                             self.x[v]
                         } else {
-                            nb.iter().map(|&u| self.x[u]).sum::<f64>() / nb.len() as f64
+                            let at = nb.iter().map(|&u| self.x[u] + self.anchor[u]).sum::<f64>();
+                            at / nb.len() as f64 - self.anchor[v]
                         }
                     })
                     .collect();
@@ -448,8 +453,9 @@ impl Work<'_> {
                 continue;
             }
             let (a, b) = (chain[0], chain[chain.len() - 1]);
-            outs[a].push((self.x[chain[1]], i));
-            ins[b].push((self.x[chain[chain.len() - 2]], i));
+            let (next, prev) = (chain[1], chain[chain.len() - 2]);
+            outs[a].push((self.x[next] + self.anchor[next], i));
+            ins[b].push((self.x[prev] + self.anchor[prev], i));
         }
         let port = |v: usize, list: &mut Vec<(f64, usize)>, e: usize| -> f64 {
             list.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -497,13 +503,10 @@ impl Work<'_> {
             let mut label = None;
             for (k, &v) in chain.iter().enumerate().take(chain.len() - 1).skip(1) {
                 let li = self.layer[v];
-                let x = if *label_at == Some(k) {
-                    let lx = self.x[v] - self.w[v] / 2.0 + 2.0;
-                    label = Some((lx + LABEL_OFFSET, top[li]));
-                    lx
-                } else {
-                    self.x[v]
-                };
+                let x = self.x[v] + self.anchor[v];
+                if *label_at == Some(k) {
+                    label = Some((x + LABEL_OFFSET, top[li]));
+                }
                 points.push((x, top[li]));
                 if bottom[li] > top[li] {
                     points.push((x, bottom[li]));
