@@ -252,13 +252,12 @@ fn edges(
             &mut HashSet::new(),
             &mut out,
         );
+        // One edge per target, activity and asset.
+        let mut seen: HashSet<(usize, ActivityType, &str)> = HashSet::new();
         for p in &out {
             for key in [(p.ty, Some(p.asset.as_str())), (p.ty, None)] {
                 for &(b, t) in index.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
-                    let known = out_edges.iter().any(|e| {
-                        e.from == a && e.to == b && e.activity == p.ty && e.asset == p.asset
-                    });
-                    if fires(p, t) && !known {
+                    if fires(p, t) && seen.insert((b, p.ty, p.asset.as_str())) {
                         out_edges.push(CascadeEdge {
                             from: a,
                             to: b,

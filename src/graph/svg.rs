@@ -121,8 +121,8 @@ pub fn render(g: &Graph) -> String {
             kind = edge_class(e.kind),
             title = xml(&format!(
                 "{} → {}{}",
-                g.nodes[e.from].lines[0],
-                g.nodes[e.to].lines[0],
+                first_line(g, e.from),
+                first_line(g, e.to),
                 e.label
                     .as_deref()
                     .map(|l| format!(": {l}"))
@@ -208,6 +208,14 @@ pub fn render(g: &Graph) -> String {
     }
     out.push_str("</svg>\n");
     out
+}
+
+/// A node's first line (empty for an index out of range).
+fn first_line(g: &Graph, node: usize) -> &str {
+    g.nodes
+        .get(node)
+        .and_then(|n| n.lines.first())
+        .map_or("", String::as_str)
 }
 
 fn edge_class(k: EdgeKind) -> &'static str {
