@@ -64,7 +64,7 @@ pub fn render(g: &Graph) -> String {
     out
 }
 
-/// Text inside a quoted Mermaid label: quotes, angle brackets, `#`, `&` and backquotes as
+/// Text inside a quoted Mermaid label: quotes, angle brackets, `#`, `&`, `|` and backquotes as
 /// entity codes, line breaks as `<br/>`.
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -76,6 +76,7 @@ fn escape(s: &str) -> String {
             '#' => out.push_str("#35;"),
             '&' => out.push_str("#amp;"),
             '`' => out.push_str("#96;"),
+            '|' => out.push_str("#124;"),
             '\n' => out.push_str("<br/>"),
             c if c.is_control() => out.push(' '),
             c => out.push(c),
@@ -98,8 +99,8 @@ mod tests {
     #[test]
     fn escapes_what_mermaid_reads() {
         assert_eq!(
-            escape("a \"b\" <c> #1 & `d`\ne"),
-            "a #quot;b#quot; #lt;c#gt; #35;1 #amp; #96;d#96;<br/>e"
+            escape("a \"b\" <c> #1 & `d` |\ne"),
+            "a #quot;b#quot; #lt;c#gt; #35;1 #amp; #96;d#96; #124;<br/>e"
         );
     }
 }
