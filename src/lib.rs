@@ -4,13 +4,15 @@
 //! the checked program ([`check::ir`]), and the engine runs that program against a store.
 //! [`explain`] answers why a person would qualify for a campaign and why an activity happened,
 //! through the engine's own evaluator.
-//! [`testing`] runs a workspace's `test` items, each in a fresh in-memory store.
+//! [`testing`] runs a workspace's `test` items, each in a fresh in-memory store. [`graph`] draws
+//! a campaign's flow or the workspace's cascade as Mermaid, DOT or SVG.
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod engine;
 pub mod explain;
 pub mod fmt;
+pub mod graph;
 pub mod lsp;
 pub mod query;
 pub mod repl;

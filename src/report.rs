@@ -12,6 +12,7 @@ use crate::engine::schedule::instants_between;
 use crate::engine::value::{instant, local_reading, rfc3339, to_json};
 use crate::store::{Activity, OutboxRow, Person};
 
+pub mod ical;
 pub mod layout;
 
 pub use layout::{lay_out, terminal_width, Columns, Layout};

@@ -12,8 +12,56 @@ use crate::diagnostic::Diagnostic;
 use crate::syntax::ast::{CampaignKind, Span};
 
 use super::graph::{cycle_through, cyclic_components};
-use super::ir::{self, ActivityMatch, ActivityType, Constraint, Qualify, Scalar, StepKind};
+use super::ir::{
+    self, ActivityMatch, ActivityType, Constraint, Program, Qualify, Scalar, StepKind,
+};
+use super::names::Names;
 use super::Ctx;
+
+/// The names of the assets a flow step touches: from the checker's tables while checking, from
+/// the checked program afterwards.
+trait AssetNames {
+    fn field(&self, i: usize) -> &str;
+    fn list(&self, i: usize) -> &str;
+    fn program(&self, i: usize) -> &str;
+    fn status(&self, program: usize, status: usize) -> Option<String>;
+}
+
+impl AssetNames for Names<'_> {
+    fn field(&self, i: usize) -> &str {
+        self.fields.get(i).map_or("", |f| f.name)
+    }
+    fn list(&self, i: usize) -> &str {
+        self.lists.at(i as u32).map_or("", |d| d.name)
+    }
+    fn program(&self, i: usize) -> &str {
+        self.programs.at(i as u32).map_or("", |d| d.name)
+    }
+    fn status(&self, program: usize, status: usize) -> Option<String> {
+        self.programs
+            .at(program as u32)
+            .and_then(|d| d.node.statuses.get(status))
+            .map(|s| s.text.clone())
+    }
+}
+
+impl AssetNames for Program {
+    fn field(&self, i: usize) -> &str {
+        self.fields.get(i).map_or("", |f| f.name.as_str())
+    }
+    fn list(&self, i: usize) -> &str {
+        self.lists.get(i).map_or("", |l| l.name.as_str())
+    }
+    fn program(&self, i: usize) -> &str {
+        self.programs.get(i).map_or("", |p| p.name.as_str())
+    }
+    fn status(&self, program: usize, status: usize) -> Option<String> {
+        self.programs
+            .get(program)
+            .and_then(|p| p.statuses.get(status))
+            .cloned()
+    }
+}
 
 /// An activity a flow step produces, as far as the checker can tell.
 struct Produced {
@@ -25,7 +73,7 @@ struct Produced {
 }
 
 fn produced(
-    cx: &Ctx<'_>,
+    cx: &dyn AssetNames,
     all: &[ir::Campaign],
     steps: &[ir::Step],
     outer: Option<Span>,
@@ -45,7 +93,7 @@ fn produced(
         };
         match &s.kind {
             StepKind::ChangeField { field, value } => {
-                let name = cx.names.fields.get(field.index()).map_or("", |f| f.name);
+                let name = cx.field(field.index());
                 let new_value = match value {
                     ir::ChangeValue::Set(v) => Some(v.clone()),
                     ir::ChangeValue::SetText(t) => t.as_plain().map(Scalar::Text),
@@ -57,19 +105,16 @@ fn produced(
                 push(ActivityType::ChangeDataValue, name, new_value, None);
             }
             StepKind::AddToList(l) => {
-                let name = cx.names.lists.at(l.0).map_or("", |d| d.name);
+                let name = cx.list(l.index());
                 push(ActivityType::AddToList, name, None, None);
             }
             StepKind::RemoveFromList(l) => {
-                let name = cx.names.lists.at(l.0).map_or("", |d| d.name);
+                let name = cx.list(l.index());
                 push(ActivityType::RemoveFromList, name, None, None);
             }
             StepKind::ChangeProgramStatus { program, status } => {
-                let p = cx.names.programs.at(program.0);
-                let name = p.map_or("", |d| d.name);
-                let st = p
-                    .and_then(|d| d.node.statuses.get(*status))
-                    .map(|s| s.text.clone());
+                let name = cx.program(program.index());
+                let st = cx.status(program.index(), *status);
                 push(ActivityType::ChangeProgramStatus, name, None, st);
             }
             StepKind::RequestCampaign(c) => {
@@ -116,14 +161,76 @@ fn fires(p: &Produced, t: &ActivityMatch) -> bool {
 /// A trigger's activity type and asset (`None`: any).
 type TriggerKey<'a> = (ActivityType, Option<&'a str>);
 
-/// Reports each loop of trigger campaigns once.
-pub(crate) fn check(cx: &mut Ctx<'_>, campaigns: &[ir::Campaign]) {
-    let eligible: Vec<bool> = campaigns
+/// An edge of the cascade graph: a step of `from`'s flow (or of a campaign it executes)
+/// produces an activity one of `to`'s triggers matches.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CascadeEdge {
+    /// The campaign whose flow produces the activity (an index into the program's campaigns).
+    pub from: usize,
+    /// The trigger campaign it fires.
+    pub to: usize,
+    /// The activity produced.
+    pub activity: ActivityType,
+    /// The activity's asset (list, field, program or campaign name; empty when none).
+    pub asset: String,
+    /// The step that produces it (the `execute campaign` step for an executed flow's steps).
+    pub step: Span,
+}
+
+/// The cascade graph of a checked program and its loops.
+#[derive(Clone, Debug, Default)]
+pub struct Cascade {
+    /// Every edge from a batch or trigger campaign to a trigger campaign (active or not, any
+    /// qualification rule), one per activity and asset, in campaign order.
+    pub edges: Vec<CascadeEdge>,
+    /// The loops `camp check` warns about (`camp::cascade::loop`): groups of active trigger
+    /// campaigns that qualify every time and fire each other, each sorted.
+    pub loops: Vec<Vec<usize>>,
+}
+
+/// The cascade graph of a checked program, as the checker builds it.
+pub fn cascade(program: &Program) -> Cascade {
+    let campaigns = &program.campaigns;
+    let sources: Vec<bool> = campaigns
+        .iter()
+        .map(|c| c.kind != CampaignKind::Executable)
+        .collect();
+    let targets: Vec<bool> = campaigns
+        .iter()
+        .map(|c| c.kind == CampaignKind::Trigger)
+        .collect();
+    let edges = edges(program, campaigns, &sources, &targets);
+    let eligible = eligible(campaigns);
+    let mut adj: Vec<Vec<usize>> = vec![Vec::new(); campaigns.len()];
+    for e in edges.iter().filter(|e| eligible[e.from] && eligible[e.to]) {
+        if !adj[e.from].contains(&e.to) {
+            adj[e.from].push(e.to);
+        }
+    }
+    Cascade {
+        edges,
+        loops: cyclic_components(&adj),
+    }
+}
+
+/// Active trigger campaigns that qualify every time: the only ones that can loop.
+fn eligible(campaigns: &[ir::Campaign]) -> Vec<bool> {
+    campaigns
         .iter()
         .map(|c| c.kind == CampaignKind::Trigger && c.active && c.qualify == Qualify::EveryTime)
-        .collect();
+        .collect()
+}
+
+/// The edges from the campaigns marked in `sources` to those marked in `targets`, one per
+/// pair, activity and asset, in order of source, step and target.
+fn edges(
+    names: &dyn AssetNames,
+    campaigns: &[ir::Campaign],
+    sources: &[bool],
+    targets: &[bool],
+) -> Vec<CascadeEdge> {
     let mut index: HashMap<TriggerKey<'_>, Vec<(usize, &ActivityMatch)>> = HashMap::new();
-    for (i, c) in campaigns.iter().enumerate().filter(|(i, _)| eligible[*i]) {
+    for (i, c) in campaigns.iter().enumerate().filter(|(i, _)| targets[*i]) {
         for t in &c.triggers {
             index
                 .entry((t.activity, t.asset.as_deref()))
@@ -131,24 +238,51 @@ pub(crate) fn check(cx: &mut Ctx<'_>, campaigns: &[ir::Campaign]) {
                 .push((i, t));
         }
     }
+    let mut out_edges: Vec<CascadeEdge> = Vec::new();
     if index.is_empty() {
-        return;
+        return out_edges;
     }
-    let n = campaigns.len();
-    let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
-    let mut edge_step: HashMap<(usize, usize), Span> = HashMap::new();
-    for (a, c) in campaigns.iter().enumerate().filter(|(i, _)| eligible[*i]) {
+    for (a, c) in campaigns.iter().enumerate().filter(|(i, _)| sources[*i]) {
         let mut out = Vec::new();
-        produced(cx, campaigns, &c.flow, None, &mut HashSet::new(), &mut out);
+        produced(
+            names,
+            campaigns,
+            &c.flow,
+            None,
+            &mut HashSet::new(),
+            &mut out,
+        );
+        // One edge per target, activity and asset.
+        let mut seen: HashSet<(usize, ActivityType, &str)> = HashSet::new();
         for p in &out {
             for key in [(p.ty, Some(p.asset.as_str())), (p.ty, None)] {
                 for &(b, t) in index.get(&key).map(Vec::as_slice).unwrap_or(&[]) {
-                    if fires(p, t) && !edge_step.contains_key(&(a, b)) {
-                        edge_step.insert((a, b), p.step);
-                        adj[a].push(b);
+                    if fires(p, t) && seen.insert((b, p.ty, p.asset.as_str())) {
+                        out_edges.push(CascadeEdge {
+                            from: a,
+                            to: b,
+                            activity: p.ty,
+                            asset: p.asset.clone(),
+                            step: p.step,
+                        });
                     }
                 }
             }
+        }
+    }
+    out_edges
+}
+
+/// Reports each loop of trigger campaigns once.
+pub(crate) fn check(cx: &mut Ctx<'_>, campaigns: &[ir::Campaign]) {
+    let eligible = eligible(campaigns);
+    let n = campaigns.len();
+    let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut edge_step: HashMap<(usize, usize), Span> = HashMap::new();
+    for e in edges(&cx.names, campaigns, &eligible, &eligible) {
+        if let std::collections::hash_map::Entry::Vacant(v) = edge_step.entry((e.from, e.to)) {
+            v.insert(e.step);
+            adj[e.from].push(e.to);
         }
     }
     for comp in cyclic_components(&adj) {

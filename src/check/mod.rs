@@ -29,6 +29,7 @@ use crate::syntax::ast::{CampaignKind, Script};
 use crate::workspace::Workspace;
 
 pub use campaigns::infer_kind;
+pub use cascade::{cascade, Cascade, CascadeEdge};
 pub use schedule::recurrence_rule;
 
 /// The outcome of checking a workspace.

@@ -4,9 +4,11 @@ mod check;
 mod common;
 pub mod explain;
 mod fmt;
+mod graph;
 mod log;
 mod lsp;
 mod people;
+mod progress;
 mod repl;
 mod run;
 mod schedule;
@@ -46,6 +48,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Show the batch runs in a window with their steps up to the first wait.
     Schedule(schedule::ScheduleArgs),
+    /// Draw a campaign's flow, or the workspace's campaigns and cascade, as Mermaid, DOT or SVG.
+    Graph(graph::GraphArgs),
     /// Explore scripts and a store interactively.
     Repl(repl::ReplArgs),
     /// Rewrite scripts in the canonical layout (`--check` only lists the files that would change).
@@ -125,6 +129,7 @@ pub fn main() -> i32 {
         Command::Outbox(args) => log::run_outbox(&args),
         Command::Schedule(args) => schedule::run(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Graph(args) => graph::run(&args),
         Command::Repl(args) => repl::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Lsp(args) => lsp::run(&args),

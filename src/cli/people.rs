@@ -1,6 +1,6 @@
 //! `camp people`, `camp import`: people in the store.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -313,8 +313,14 @@ fn import_into(
             .clock_or_start(f.unwrap_or_else(wall_clock))
             .map_err(fail)?,
     };
+    if std::io::stderr().is_terminal() {
+        // Dropped with the engine, which clears the bar.
+        let mut bars = super::progress::Bars::new();
+        engine.on_progress(move |p| bars.update(p));
+    }
     let summary = engine.import_people(&records, clock).map_err(fail)?;
     engine.flush().map_err(fail)?;
+    drop(engine);
     eprintln!(
         "{} created, {} updated, {} unchanged",
         summary.created, summary.updated, summary.unchanged

@@ -237,6 +237,11 @@ fn run_on(
     let start = engine.clock_or_start(start).map_err(fail)?;
     let first_new = engine.store().last_activity_id().map_err(fail)?;
     let progress = std::io::stderr().is_terminal() && !args.quiet;
+    if progress {
+        // Dropped with the engine, which clears the bar.
+        let mut bars = super::progress::Bars::new();
+        engine.on_progress(move |p| bars.update(p));
+    }
     let mut summary = RunSummary::default();
     if clock > start {
         summary = engine.run_until(clock).map_err(fail)?;
@@ -257,17 +262,11 @@ fn run_on(
                 Err(InputRejected::Store(e)) => return Err(fail(e)),
             }
         }
-        if progress {
-            engine.on_progress(|msg| eprint!("\r\x1b[2K{msg}"));
-        }
         if let Some(cid) = campaign {
             engine.run_batch_now(cid, clock).map_err(fail)?;
             engine.flush().map_err(fail)?;
         }
         summary = engine.run_until(until).map_err(fail)?;
-    }
-    if progress {
-        eprint!("\r\x1b[2K");
     }
     drop(engine);
     let store = db.store();

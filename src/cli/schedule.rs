@@ -1,12 +1,13 @@
-//! `camp schedule FILE... [--from T] [--to T]`: the program schedule view.
+//! `camp schedule FILE... [--from T] [--to T] [--format table|json|ical]`: the program schedule
+//! view.
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::common::{load_program, parse_time, print_table, wall_clock, Exit};
-use super::{ListFormat, EXIT_FAILURE, EXIT_OK};
+use super::{EXIT_FAILURE, EXIT_OK};
 use crate::report::schedule_view;
 
 /// Arguments of `camp schedule`.
@@ -23,7 +24,18 @@ pub struct ScheduleArgs {
     to: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    format: ListFormat,
+    format: ScheduleFormat,
+}
+
+/// Output format of `camp schedule`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleFormat {
+    /// Aligned columns.
+    Table,
+    /// One JSON object per line.
+    Json,
+    /// An iCalendar file, one event per run.
+    Ical,
 }
 
 /// Runs `camp schedule`.
@@ -46,10 +58,13 @@ pub fn run(args: &ScheduleArgs) -> i32 {
         let runs = schedule_view(&program, &ws.sources, from, to);
         let mut out = std::io::stdout().lock();
         let res = match args.format {
-            ListFormat::Json => runs.iter().try_for_each(|r| {
+            ScheduleFormat::Ical => {
+                out.write_all(crate::report::ical::ical(&runs, tz, wall_clock()).as_bytes())
+            }
+            ScheduleFormat::Json => runs.iter().try_for_each(|r| {
                 writeln!(out, "{}", serde_json::to_string(r).unwrap_or_default())
             }),
-            ListFormat::Table => print_table(
+            ScheduleFormat::Table => print_table(
                 &mut out,
                 &[&format!("at ({})", tz.name()), "campaign", "steps"],
                 &runs

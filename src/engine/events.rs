@@ -8,10 +8,13 @@ use serde_json::{json, Map, Value as Json};
 use super::inputs::{
     parse_event_line_at, EventKind, InputError, InputEvent, PersonRecord, PersonRef,
 };
-use super::run::Engine;
+use super::run::{Engine, Progress};
 use super::value::{instant, local_time, same, to_json};
 use crate::check::ir::{ActivityType, FieldId, Program, Scalar};
 use crate::store::{InputRow, Person, PersonId, Result, StoreError};
+
+/// How often an import reports its progress, at most.
+const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Why inputs were rejected: a bad line (nothing applied), or the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -42,10 +45,29 @@ impl Engine<'_> {
     /// Imports people at the store's clock `now`: new people log `new_person`, changed fields
     /// log `change_data_value` with `source: "import"`. All or nothing.
     pub fn import_people(&mut self, records: &[PersonRecord], now: i64) -> Result<ImportSummary> {
-        self.with_tx(|engine| {
+        let mut progress = self.progress.take();
+        let total = records.len() as u64;
+        let mut reported = false;
+        // Reported at each commit point's worth of people, or every so often.
+        let chunk = self.chunk.max(1) as usize;
+        let result = self.with_tx(|engine| {
             let mut summary = ImportSummary::default();
             let mut runner = engine.runner_at(now);
-            for r in records {
+            let mut last = std::time::Instant::now();
+            for (i, r) in records.iter().enumerate() {
+                if let Some(p) = &mut progress {
+                    let due =
+                        i % chunk == 0 || (i % 256 == 0 && last.elapsed() >= PROGRESS_INTERVAL);
+                    if i > 0 && due {
+                        p(&Progress {
+                            work: "import",
+                            done: i as u64,
+                            total: Some(total),
+                        });
+                        reported = true;
+                        last = std::time::Instant::now();
+                    }
+                }
                 match runner.store.person_by_email(&r.email)? {
                     Some(id) => {
                         let Some(mut person) = runner.store.person(id)? else {
@@ -84,7 +106,18 @@ impl Engine<'_> {
                 }
             }
             Ok(summary)
-        })
+        });
+        if let Some(p) = &mut progress {
+            if reported && result.is_ok() {
+                p(&Progress {
+                    work: "import",
+                    done: total,
+                    total: Some(total),
+                });
+            }
+        }
+        self.progress = progress;
+        result
     }
 
     /// Validates events against the store (people exist, no event earlier than the clock) and

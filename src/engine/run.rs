@@ -32,7 +32,19 @@ const CHUNK: u32 = 4096;
 const COMMIT_INTERVAL: Duration = Duration::from_millis(200);
 
 /// A progress callback.
-type Progress<'a> = Box<dyn FnMut(&str) + 'a>;
+type ProgressFn<'a> = Box<dyn FnMut(&Progress<'_>) + 'a>;
+
+/// Where a long piece of work stands, for progress displays. Reported between units of work
+/// when the work has lasted a while (at commit points), and once more when it ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress<'s> {
+    /// What is being done: `` `Onboarding catch-up` `` for a batch run, `import` for an import.
+    pub work: &'s str,
+    /// People done so far.
+    pub done: u64,
+    /// People in all, when known (a batch run resumed after a stop only knows what is left).
+    pub total: Option<u64>,
+}
 
 /// What a run did, for summaries.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -61,7 +73,7 @@ pub struct Engine<'a> {
     /// When the open transaction began.
     tx_started: Instant,
     /// Units of work per transaction ([`CHUNK`], or `CAMP_COMMIT_EVERY`).
-    chunk: u32,
+    pub(crate) chunk: u32,
     /// Next scheduled instant per batch campaign (None: no more runs).
     next_runs: HashMap<CampaignId, Option<i64>>,
     /// Activities logged in the open transaction and not dispatched yet. A unit of work
@@ -71,8 +83,8 @@ pub struct Engine<'a> {
     queue: VecDeque<Queued>,
     /// Whether the store's queue may hold activities (older than anything in `queue`).
     stored_queue: bool,
-    /// Progress callback: called with a short description as work proceeds.
-    progress: Option<Progress<'a>>,
+    /// Progress callback: called as long work proceeds.
+    pub(crate) progress: Option<ProgressFn<'a>>,
     /// Looked at between units of work: when asked, the run commits and returns.
     stop: Stop,
 }
@@ -101,8 +113,8 @@ impl<'a> Engine<'a> {
         })
     }
 
-    /// Reports progress through `f`.
-    pub fn on_progress(&mut self, f: impl FnMut(&str) + 'a) {
+    /// Reports the progress of long work (batch runs, imports) through `f`.
+    pub fn on_progress(&mut self, f: impl FnMut(&Progress<'_>) + 'a) {
         self.progress = Some(Box::new(f));
     }
 
@@ -263,7 +275,7 @@ impl<'a> Engine<'a> {
             if unfinished_runs {
                 match self.store.open_run()? {
                     Some(run) => {
-                        self.continue_run(run.id, &run.campaign, run.at)?;
+                        self.continue_run(run.id, &run.campaign, run.at, None)?;
                         continue;
                     }
                     None => unfinished_runs = false,
@@ -377,7 +389,7 @@ impl<'a> Engine<'a> {
         }
         let run = self.store.create_run(&c.name, now, &members)?;
         self.unit_done()?;
-        self.continue_run(run, &c.name, now)
+        self.continue_run(run, &c.name, now, Some(members.len() as u64))
     }
 
     /// Runs campaign `cid`'s flow for one person at `now`, skipping its smart list and
@@ -407,15 +419,22 @@ impl<'a> Engine<'a> {
         Ok(out)
     }
 
-    /// Puts the remaining members of a batch run through its flow.
-    fn continue_run(&mut self, run: i64, campaign: &str, at: i64) -> Result<()> {
+    /// Puts the remaining members of a batch run (`total` of them, when known) through its flow.
+    fn continue_run(
+        &mut self,
+        run: i64,
+        campaign: &str,
+        at: i64,
+        total: Option<u64>,
+    ) -> Result<()> {
         let cid = self.program.campaign(campaign);
         let now = self.store.clock()?.unwrap_or(at).max(at);
         let ctx = FlowContext {
             cause: Some(Cause::run(campaign, at)),
             ..FlowContext::default()
         };
-        let mut done = 0usize;
+        let mut done = 0u64;
+        let work = format!("`{campaign}`");
         loop {
             // Members leave the run in the transaction that puts them through the flow.
             self.begin()?;
@@ -441,13 +460,24 @@ impl<'a> Engine<'a> {
                     self.flush()?;
                     self.begin()?;
                     if let Some(p) = &mut self.progress {
-                        p(&format!("`{campaign}`: {done} people"));
+                        p(&Progress {
+                            work: &work,
+                            done,
+                            total,
+                        });
                     }
                 }
             }
             self.store.finish_run_members(run, last)?;
         }
         self.store.close_run(run)?;
+        if let Some(p) = &mut self.progress {
+            p(&Progress {
+                work: &work,
+                done,
+                total: Some(total.unwrap_or(done).max(done)),
+            });
+        }
         Ok(())
     }
 
