@@ -6,6 +6,7 @@
 //! through the engine's own evaluator.
 pub mod check;
 pub mod cli;
+pub mod deliver;
 pub mod diagnostic;
 pub mod engine;
 pub mod explain;
