@@ -95,9 +95,11 @@ impl Target {
             }
             return Ok(Target::File(PathBuf::from(dir)));
         }
-        let url = text.strip_prefix("smtp:").unwrap_or(text);
-        if url.starts_with("smtp://") || url.starts_with("smtps://") {
-            return Ok(Target::Smtp(url.to_string()));
+        let is_url = |u: &str| u.starts_with("smtp://") || u.starts_with("smtps://");
+        match text.strip_prefix("smtp:") {
+            Some(url) if is_url(url) => return Ok(Target::Smtp(url.to_string())),
+            _ if is_url(text) => return Ok(Target::Smtp(text.to_string())),
+            _ => {}
         }
         Err(DeliverError::Target(text.to_string()))
     }
@@ -384,4 +386,28 @@ fn record(
         Ok(())
     })?;
     Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(Target::parse("none").unwrap(), Target::None);
+        assert_eq!(
+            Target::parse("file:out").unwrap(),
+            Target::File(PathBuf::from("out"))
+        );
+        let smtp = Target::Smtp("smtp://mx.example:2525".into());
+        assert_eq!(Target::parse("smtp:smtp://mx.example:2525").unwrap(), smtp);
+        assert_eq!(Target::parse("smtp://mx.example:2525").unwrap(), smtp);
+        assert_eq!(
+            Target::parse("smtp:smtps://mx.example").unwrap(),
+            Target::Smtp("smtps://mx.example".into())
+        );
+        assert!(Target::parse("smtp:mx.example").is_err());
+        assert!(Target::parse("file:").is_err());
+        assert!(Target::parse("mail").is_err());
+    }
 }
