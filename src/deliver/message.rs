@@ -11,7 +11,9 @@ use crate::store::OutboxRow;
 
 /// Reads a sender or recipient: `Name <addr@example.com>` or `addr@example.com`.
 pub fn parse_mailbox(text: &str) -> Result<Mailbox, String> {
-    text.trim().parse::<Mailbox>().map_err(|e| e.to_string())
+    text.trim()
+        .parse::<Mailbox>()
+        .map_err(|e| e.to_string().to_lowercase())
 }
 
 /// The sender of `.eml` files written without a `from` setting.

@@ -38,10 +38,10 @@ pub fn html_to_text(html: &str) -> String {
             }
             "br" => out.push('\n'),
             "p" | "div" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "tr" | "table" | "ul"
-            | "ol" | "blockquote" | "hr" => {
-                if !out.is_empty() && !out.ends_with("\n\n") {
-                    out.push_str(if out.ends_with('\n') { "\n" } else { "\n\n" });
-                }
+            | "ol" | "blockquote" | "hr"
+                if !out.is_empty() && !out.ends_with("\n\n") =>
+            {
+                out.push_str(if out.ends_with('\n') { "\n" } else { "\n\n" });
             }
             "li" if !closing => {
                 if !out.is_empty() && !out.ends_with('\n') {
