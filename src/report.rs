@@ -83,7 +83,7 @@ pub const OUTBOX_HEADER: &[&str] = &[
 const OUTBOX_COLUMNS: Columns = Columns {
     extra: &[],
     drop: &["key", "id"],
-    cut: &["subject", "email", "campaign", "to"],
+    cut: &["subject", "email", "campaign", "to", "delivery"],
 };
 
 /// Outbox rows as a table, times in `tz`.

@@ -40,7 +40,7 @@ enum Command {
     People(people::PeopleArgs),
     /// Show the activity log.
     Log(log::LogArgs),
-    /// Show the emails and alerts that would be delivered.
+    /// Show the outbox: emails, alerts and webhook calls, with their delivery state.
     Outbox(log::OutboxArgs),
     /// Deliver what the outbox holds (email over SMTP or to files, webhooks over HTTP), then exit.
     Deliver(deliver::DeliverArgs),

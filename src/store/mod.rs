@@ -146,7 +146,7 @@ pub struct Activity {
     pub depth: u32,
 }
 
-/// One outbox row: an email or alert that would be delivered.
+/// One outbox row: an email, an alert or a webhook request, and how far its delivery has got.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutboxRow {
     /// Its id.

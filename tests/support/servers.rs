@@ -74,8 +74,12 @@ struct QuickAck(TcpStream);
 impl Read for QuickAck {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.0.read(buf)?;
+        // `CAMP_SINK_DELAYED_ACK` keeps the kernel's delayed acknowledgements, as many servers
+        // do, to measure what they cost.
         #[cfg(target_os = "linux")]
-        let _ = rustix::net::sockopt::set_tcp_quickack(&self.0, true);
+        if std::env::var_os("CAMP_SINK_DELAYED_ACK").is_none() {
+            let _ = rustix::net::sockopt::set_tcp_quickack(&self.0, true);
+        }
         Ok(n)
     }
 }
