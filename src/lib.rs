@@ -3,7 +3,8 @@
 //! The pipeline: [`syntax`] turns text into an owned AST, [`check`] resolves and types it into
 //! the checked program ([`check::ir`]), and the engine runs that program against a store.
 //! [`explain`] answers why a person would qualify for a campaign and why an activity happened,
-//! through the engine's own evaluator.
+//! through the engine's own evaluator. [`deliver`] hands the outbox to SMTP servers, webhooks and
+//! files, and records each outcome as an activity that fires triggers.
 pub mod check;
 pub mod cli;
 pub mod deliver;
