@@ -489,3 +489,24 @@ fn killed_at_random_instants_it_loses_nothing_and_repeats_at_most_one_message_pe
     assert!(kills >= 3, "only {kills} runs were killed");
     eprintln!("{kills} kills, {repeats} repeats");
 }
+
+#[test]
+fn the_delivery_rate_paces_messages_to_one_domain() {
+    let script = EMAIL_SCRIPT.replace(
+        "settings { from \"Acme News <news@acme.example>\" }",
+        "settings { from \"Acme News <news@acme.example>\" delivery rate 2 per second }",
+    );
+    let people = "email,first_name\na@one.example,A\nb@one.example,B\nc@one.example,C\nd@one.example,D\ne@one.example,E\n";
+    let dir = setup(&script, people);
+    let started = Instant::now();
+    ok(deliver(dir.path(), "file:out"));
+    // Two a second to one.example: the fifth message waits for the third second.
+    assert!(
+        started.elapsed() >= Duration::from_millis(1900),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(outbox(dir.path())
+        .values()
+        .all(|r| r["delivery"] == "delivered"));
+}
