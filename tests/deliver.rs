@@ -206,10 +206,17 @@ fn smtp_outcomes_retries_and_bounces() {
     let m = MessageParser::default()
         .parse(ann_msg.data.as_bytes())
         .unwrap();
-    assert_eq!(
-        m.message_id(),
-        Some(format!("{}@acme.example", ann_row["key"].as_str().unwrap()).as_str())
-    );
+    // `<KEY.STORE@DOMAIN>`: the outbox key, then the store's identity.
+    let id = m.message_id().unwrap();
+    let (key, store) = id.split_once('@').unwrap().0.split_once('.').unwrap();
+    assert_eq!(key, ann_row["key"].as_str().unwrap());
+    assert_eq!(store.len(), 16, "{id}");
+    assert!(id.ends_with("@acme.example"), "{id}");
+    // The same store identity on every message, and in the repeated message of a retry.
+    for r in &received {
+        let m = MessageParser::default().parse(r.data.as_bytes()).unwrap();
+        assert!(m.message_id().unwrap().contains(&format!(".{store}@")));
+    }
     assert_eq!(m.subject(), Some("Hi Ann <b>&"));
     let from = m.from().unwrap().first().unwrap();
     assert_eq!(from.address(), Some("news@acme.example"));
@@ -352,13 +359,19 @@ fn webhooks_get_their_status_recorded_and_are_retried_with_the_same_key() {
             .values()
             .find(|o| o["to"].as_str().unwrap().ends_with(&r.path))
             .unwrap();
-        assert_eq!(r.headers["idempotency-key"], row["key"].as_str().unwrap());
+        let key = &r.headers["idempotency-key"];
+        let prefix = format!("{}.", row["key"].as_str().unwrap());
+        assert!(key.starts_with(&prefix), "{key}");
     }
     let flaky: Vec<_> = requests
         .iter()
         .filter(|r| r.path.starts_with("/flaky"))
         .collect();
     assert_eq!(flaky.len(), 2);
+    assert_eq!(
+        flaky[0].headers["idempotency-key"], flaky[1].headers["idempotency-key"],
+        "a retry carries the same key"
+    );
     assert_eq!(flaky[0].body, "{\"name\": \"flaky\"}");
     assert_eq!(flaky[0].path, "/flaky?e=b%40x.example");
 
@@ -394,15 +407,15 @@ fn file_delivery_writes_eml_and_http_files_named_by_key() {
     let eml = std::fs::read(d.join("out").join(format!("{email_key}.eml"))).unwrap();
     let m = MessageParser::default().parse(&eml).unwrap();
     assert_eq!(m.subject(), Some("Hi Ann"));
-    assert_eq!(
-        m.message_id(),
-        Some(format!("{email_key}@acme.example").as_str())
-    );
+    // `<KEY.STORE@DOMAIN>`; the webhook's key carries the same store identity.
+    let id = m.message_id().unwrap();
+    let store = id.strip_prefix(&format!("{email_key}.")).unwrap();
+    let store = store.strip_suffix("@acme.example").unwrap();
     let hook_key = rows["https://crm.example/p"]["key"].as_str().unwrap();
     let http = std::fs::read_to_string(d.join("out").join(format!("{hook_key}.http"))).unwrap();
     assert_eq!(
         http,
-        format!("POST https://crm.example/p HTTP/1.1\r\nIdempotency-Key: {hook_key}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhi")
+        format!("POST https://crm.example/p HTTP/1.1\r\nIdempotency-Key: {hook_key}.{store}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhi")
     );
     assert!(rows.values().all(|r| r["delivery"] == "delivered"));
     let names: Vec<PathBuf> = std::fs::read_dir(d.join("out"))

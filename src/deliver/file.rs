@@ -52,5 +52,5 @@ pub fn write_http(dir: &Path, r: &Request) -> Result<Attempt, DeliverError> {
     }
     text.push_str("\r\n");
     text.push_str(&r.body);
-    write(dir, &file_name(&r.key, "http"), text.as_bytes())
+    write(dir, &file_name(&r.row_key, "http"), text.as_bytes())
 }

@@ -13,8 +13,10 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// A webhook request, as the outbox row holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
-    /// The outbox key: the `Idempotency-Key`.
+    /// The `Idempotency-Key`: the outbox key and the store's identity.
     pub key: String,
+    /// The outbox key (the `.http` file's name).
+    pub row_key: String,
     /// Upper-case method.
     pub method: String,
     /// The rendered URL.
@@ -24,10 +26,12 @@ pub struct Request {
 }
 
 impl Request {
-    /// The request a webhook row holds (URL in `to`, method in `subject`).
-    pub fn of(row: &OutboxRow) -> Request {
+    /// The request a webhook row holds (URL in `to`, method in `subject`), with its
+    /// idempotency key.
+    pub fn of(row: &OutboxRow, key: &str) -> Request {
         Request {
-            key: row.key.clone(),
+            key: key.to_string(),
+            row_key: row.key.clone(),
             method: row.subject.clone(),
             url: row.to.clone(),
             body: row.body.clone(),

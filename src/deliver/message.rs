@@ -29,8 +29,8 @@ fn unreachable_address() -> lettre::Address {
     lettre::Address::new("postmaster", "localhost").expect("a fixed valid address")
 }
 
-/// The `Message-ID` of the row with `key`, sent from `from`: the same on every try, so a
-/// repeated message is recognisable.
+/// The `Message-ID` of a row with delivery key `key` (see [`super::delivery_key`]), sent from
+/// `from`: the same on every try, so a repeated message is recognisable.
 pub fn message_id(key: &str, from: &Mailbox) -> String {
     format!("<{key}@{}>", from.email.domain())
 }
@@ -53,16 +53,17 @@ impl Header for ListUnsubscribe {
     }
 }
 
-/// The message of an email or alert row; an address that cannot be written is an error.
-pub fn build(row: &OutboxRow, from: &Mailbox) -> Result<Message, String> {
+/// The message of an email or alert row with its delivery key; an address that cannot be
+/// written is an error.
+pub fn build(row: &OutboxRow, from: &Mailbox, key: &str) -> Result<Message, String> {
     let to = parse_mailbox(&row.to).map_err(|e| format!("bad recipient `{}`: {e}", row.to))?;
     let mut b = Message::builder()
         .from(from.clone())
         .to(to)
         .subject(row.subject.clone())
-        .message_id(Some(message_id(&row.key, from)));
+        .message_id(Some(message_id(key, from)));
     if row.kind == "email" && !row.operational {
-        let link = format!("<mailto:{}?subject=unsubscribe%20{}>", from.email, row.key);
+        let link = format!("<mailto:{}?subject=unsubscribe%20{key}>", from.email);
         b = b.header(ListUnsubscribe(link));
     }
     let text = html_to_text(&row.body);

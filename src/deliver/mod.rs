@@ -156,6 +156,35 @@ pub struct Deliverer {
     from: Option<lettre::message::Mailbox>,
     http: http::Http,
     throttle: throttle::Throttle,
+    /// The store's delivery identity, read on the first delivery (see [`store_id`]).
+    store_id: Option<String>,
+}
+
+/// The store's delivery identity: random hex digits made once and kept in the store's meta
+/// table. It goes into every `Message-ID` and `Idempotency-Key` after the outbox key, so that
+/// two stores (or a store made anew) never send the same identifiers, which receivers would
+/// take for repeats.
+fn store_id(engine: &mut Engine<'_>, now: i64) -> Result<String, DeliverError> {
+    const KEY: &str = "delivery_id";
+    if let Some(id) = engine.store().meta(KEY)? {
+        return Ok(id);
+    }
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u32(std::process::id());
+    let id = format!("{:016x}", h.finish());
+    engine.record_unit(now, |runner| runner.store.set_meta(KEY, &id))?;
+    Ok(id)
+}
+
+/// The identifier of one row's message or request: the outbox key and the store's identity.
+pub fn delivery_key(key: &str, store_id: &str) -> String {
+    format!("{key}.{store_id}")
 }
 
 impl Deliverer {
@@ -188,6 +217,7 @@ impl Deliverer {
             from,
             http: http::Http::new(),
             throttle: throttle::Throttle::new(program.settings.delivery_rate),
+            store_id: None,
         })
     }
 
@@ -203,6 +233,11 @@ impl Deliverer {
         if self.target == Target::None {
             return Ok(summary);
         }
+        let id = match self.store_id.take() {
+            Some(id) => id,
+            None => store_id(engine, now)?,
+        };
+        self.store_id = Some(id);
         let mut after = 0;
         loop {
             let rows = engine.store().due_deliveries(now, after, BATCH)?;
@@ -231,8 +266,9 @@ impl Deliverer {
 
     /// Hands one row over.
     fn attempt(&mut self, row: &OutboxRow) -> Result<Attempt, DeliverError> {
+        let key = delivery_key(&row.key, self.store_id.as_deref().unwrap_or_default());
         if row.kind == "webhook" {
-            let request = http::Request::of(row);
+            let request = http::Request::of(row, &key);
             return match &self.target {
                 Target::File(dir) => file::write_http(dir, &request),
                 _ => Ok(self.http.call(&request)),
@@ -242,7 +278,7 @@ impl Deliverer {
             .from
             .clone()
             .unwrap_or_else(message::placeholder_sender);
-        let msg = match message::build(row, &from) {
+        let msg = match message::build(row, &from, &key) {
             Ok(m) => m,
             Err(why) => {
                 return Ok(Attempt::Refused {
