@@ -5,9 +5,12 @@
 //! [`explain`] answers why a person would qualify for a campaign and why an activity happened,
 //! through the engine's own evaluator.
 //! [`testing`] runs a workspace's `test` items, each in a fresh in-memory store. [`graph`] draws
-//! a campaign's flow or the workspace's cascade as Mermaid, DOT or SVG.
+//! a campaign's flow or the workspace's cascade as Mermaid, DOT or SVG. [`deliver`] hands the
+//! outbox to SMTP servers, webhooks and files, and records each outcome as an activity that
+//! fires triggers.
 pub mod check;
 pub mod cli;
+pub mod deliver;
 pub mod diagnostic;
 pub mod engine;
 pub mod explain;

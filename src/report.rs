@@ -10,7 +10,7 @@ use crate::check::ir::{Program, StepKind};
 use crate::diagnostic::SourceMap;
 use crate::engine::schedule::instants_between;
 use crate::engine::value::{instant, local_reading, rfc3339, to_json};
-use crate::store::{Activity, OutboxRow, Person};
+use crate::store::{Activity, Delivery, DeliveryState, OutboxRow, Person};
 
 pub mod ical;
 pub mod layout;
@@ -76,13 +76,15 @@ pub fn activity_row(a: &Activity, tz: Tz) -> Vec<String> {
 }
 
 /// Columns of outbox tables.
-pub const OUTBOX_HEADER: &[&str] = &["id", "at", "to", "email", "subject", "campaign", "key"];
+pub const OUTBOX_HEADER: &[&str] = &[
+    "id", "at", "to", "email", "subject", "campaign", "delivery", "key",
+];
 
 /// What an outbox table gives up first on a narrow terminal.
 const OUTBOX_COLUMNS: Columns = Columns {
     extra: &[],
     drop: &["key", "id"],
-    cut: &["subject", "email", "campaign", "to"],
+    cut: &["subject", "email", "campaign", "to", "delivery"],
 };
 
 /// Outbox rows as a table, times in `tz`.
@@ -103,8 +105,28 @@ pub fn outbox_row(o: &OutboxRow, tz: Tz) -> Vec<String> {
         o.email.clone(),
         o.subject.clone(),
         o.campaign.clone().unwrap_or_default(),
+        delivery_cell(&o.delivery, tz),
         o.key.clone(),
     ]
+}
+
+/// An outbox row's delivery as a table cell: the state, with the attempts and the next try
+/// while retrying and the last code or error once done.
+pub fn delivery_cell(d: &Delivery, tz: Tz) -> String {
+    let mut s = d.state.as_str().to_string();
+    if d.attempts > 1 || (d.attempts == 1 && !d.state.is_final()) {
+        let plural = if d.attempts == 1 { "" } else { "s" };
+        s.push_str(&format!(" ({} attempt{plural})", d.attempts));
+    }
+    if let Some(next) = d.next_try.filter(|_| d.state == DeliveryState::Retrying) {
+        s.push_str(&format!(", next {}", local_reading(next, tz)));
+    }
+    match (&d.status, &d.error) {
+        (_, Some(e)) if d.state != DeliveryState::Delivered => s.push_str(&format!(": {e}")),
+        (Some(code), _) => s.push_str(&format!(" {code}")),
+        _ => {}
+    }
+    s
 }
 
 /// A JSON value as a table cell: strings bare, lists joined with `, `, null empty.
@@ -198,6 +220,12 @@ pub fn outbox_json(o: &OutboxRow) -> Json {
         "body": o.body,
         "campaign": o.campaign,
         "key": o.key,
+        "kind": o.kind,
+        "delivery": o.delivery.state.as_str(),
+        "attempts": o.delivery.attempts,
+        "next_try": o.delivery.next_try.filter(|_| o.delivery.state == DeliveryState::Retrying).map(rfc3339),
+        "status": o.delivery.status,
+        "error": o.delivery.error,
     })
 }
 

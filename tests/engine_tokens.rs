@@ -43,8 +43,9 @@ fn body_escapes_tokens_subject_does_not_and_webhook_url_is_encoded() {
         engine.run_until(at("2026-12-02 00:00")).unwrap();
     }
     let outbox = store.outbox().unwrap();
-    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    assert_eq!(outbox.len(), 2, "{outbox:?}");
     let row = &outbox[0];
+    assert_eq!(row.kind, "email");
     assert_eq!(row.to, "ann@example.com");
     assert_eq!(row.subject, "Hi <b>&\"'");
     assert_eq!(
@@ -61,4 +62,9 @@ fn body_escapes_tokens_subject_does_not_and_webhook_url_is_encoded() {
         hook.attributes["url"],
         "https://crm.example.com/p?name=%3Cb%3E%26%22%27&mail=ann%40example.com"
     );
+    // The request waits in the outbox for delivery, keyed by its activity.
+    let request = &outbox[1];
+    assert_eq!(request.kind, "webhook");
+    assert_eq!(request.to, hook.attributes["url"].as_str().unwrap());
+    assert_eq!(request.key, format!("webhook-{}", hook.id));
 }

@@ -104,6 +104,10 @@ pub struct Settings {
     pub per_week: Option<u32>,
     /// Depth at which cascades stop (default 16).
     pub cascade_depth: u32,
+    /// The sender of delivered emails (`from "Name <addr>"`), as written.
+    pub from: Option<String>,
+    /// At most this many delivered messages a second per recipient domain (None: no limit).
+    pub delivery_rate: Option<u32>,
 }
 
 fn serialize_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
@@ -117,6 +121,8 @@ impl Default for Settings {
             per_day: None,
             per_week: None,
             cascade_depth: 16,
+            from: None,
+            delivery_rate: None,
         }
     }
 }
@@ -438,6 +444,8 @@ pub enum ActivityType {
     RemoveFromFlow,
     /// `call_webhook`
     CallWebhook,
+    /// `webhook_called`: a webhook request delivered, with the response `status`.
+    WebhookCalled,
     /// `interesting_moment`
     InterestingMoment,
     /// `delete_person`
@@ -450,7 +458,7 @@ pub enum ActivityType {
 
 impl ActivityType {
     /// Every activity type.
-    pub const ALL: [ActivityType; 27] = [
+    pub const ALL: [ActivityType; 28] = [
         ActivityType::NewPerson,
         ActivityType::FillOutForm,
         ActivityType::VisitPage,
@@ -474,6 +482,7 @@ impl ActivityType {
         ActivityType::ExecuteCampaign,
         ActivityType::RemoveFromFlow,
         ActivityType::CallWebhook,
+        ActivityType::WebhookCalled,
         ActivityType::InterestingMoment,
         ActivityType::DeletePerson,
         ActivityType::LeaveFlow,
@@ -506,6 +515,7 @@ impl ActivityType {
             ActivityType::ExecuteCampaign => "execute_campaign",
             ActivityType::RemoveFromFlow => "remove_from_flow",
             ActivityType::CallWebhook => "call_webhook",
+            ActivityType::WebhookCalled => "webhook_called",
             ActivityType::InterestingMoment => "interesting_moment",
             ActivityType::DeletePerson => "delete_person",
             ActivityType::LeaveFlow => "leave_flow",

@@ -416,6 +416,8 @@ pub(crate) fn settings(names: &Names<'_>, diags: &mut Vec<Diagnostic>) -> ir::Se
             Setting::TimeZone(n) => ("time zone", n.span),
             Setting::CommunicationLimits { span, .. } => ("communication limits", *span),
             Setting::CascadeDepth(d) => ("cascade depth", d.span),
+            Setting::From(n) => ("from", n.span),
+            Setting::DeliveryRate { span, .. } => ("delivery rate", *span),
         };
         if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
             diags.push(
@@ -447,6 +449,33 @@ pub(crate) fn settings(names: &Names<'_>, diags: &mut Vec<Diagnostic>) -> ir::Se
                 out.per_week = per_week.as_ref().map(|d| d.node);
             }
             Setting::CascadeDepth(d) => out.cascade_depth = d.node,
+            Setting::From(n) => match crate::deliver::parse_mailbox(&n.text) {
+                Ok(_) => out.from = Some(n.text.clone()),
+                Err(why) => diags.push(
+                    Diagnostic::error(
+                        "camp::settings::sender",
+                        n.span,
+                        format!("`{}` is not a sender address: {why}", n.text),
+                    )
+                    .with_label("the sender of delivered emails")
+                    .with_help("write `from \"Name <address@example.com>\"` or `from \"address@example.com\"`"),
+                ),
+            },
+            Setting::DeliveryRate { rate, .. } => {
+                if rate.node == 0 {
+                    diags.push(
+                        Diagnostic::error(
+                            "camp::settings::rate",
+                            rate.span,
+                            "a delivery rate of 0 per second would never deliver anything",
+                        )
+                        .with_label("at least 1")
+                        .with_help("leave the setting out for no limit"),
+                    );
+                } else {
+                    out.delivery_rate = Some(rate.node);
+                }
+            }
         }
     }
     out

@@ -2,6 +2,7 @@
 
 mod check;
 mod common;
+mod deliver;
 pub mod explain;
 mod fmt;
 mod graph;
@@ -42,8 +43,10 @@ enum Command {
     People(people::PeopleArgs),
     /// Show the activity log.
     Log(log::LogArgs),
-    /// Show the emails and alerts that would be delivered.
+    /// Show the outbox: emails, alerts and webhook calls, with their delivery state.
     Outbox(log::OutboxArgs),
+    /// Deliver what the outbox holds (email over SMTP or to files, webhooks over HTTP), then exit.
+    Deliver(deliver::DeliverArgs),
     /// Explain why a person would or would not qualify for a campaign, or why an activity happened.
     Explain(explain::ExplainArgs),
     /// Show the batch runs in a window with their steps up to the first wait.
@@ -127,6 +130,7 @@ pub fn main() -> i32 {
         Command::People(args) => people::run_people(&args),
         Command::Log(args) => log::run_log(&args),
         Command::Outbox(args) => log::run_outbox(&args),
+        Command::Deliver(args) => deliver::run(&args),
         Command::Schedule(args) => schedule::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Graph(args) => graph::run(&args),

@@ -13,7 +13,9 @@ use crate::check::ir::{
     ActivityType, CampaignId, ChangeValue, FieldId, FieldType, Program, Qualify, Scalar, Step,
     StepKind, Template, Wait,
 };
-use crate::store::{Activity, OutboxRow, Outcome, Person, PersonId, Result, Store, WaitRow};
+use crate::store::{
+    Activity, Delivery, OutboxRow, Outcome, Person, PersonId, Result, Store, WaitRow,
+};
 
 /// Built-in fields, at their fixed positions (`ir::BUILTIN_FIELDS`).
 const UNSUBSCRIBED: FieldId = FieldId(5);
@@ -400,6 +402,7 @@ impl Runner<'_> {
                     key: format!("email-{id}"),
                     kind: "email".into(),
                     operational: email.operational,
+                    delivery: Delivery::default(),
                 })?;
             }
             StepKind::SendAlert { email, to } => {
@@ -431,6 +434,7 @@ impl Runner<'_> {
                         key: format!("alert-{id}-{}", n + 1),
                         kind: "alert".into(),
                         operational: true,
+                        delivery: Delivery::default(),
                     })?;
                 }
             }
@@ -649,7 +653,23 @@ impl Runner<'_> {
                 let l = Log::new(ActivityType::CallWebhook, Some(cname), path)
                     .primary(&w.name)
                     .attrs(json!({ "url": url, "method": w.method, "body": body }));
-                self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
+                let id = self.log(person, out_depth, &chain, ctx.cause.as_ref(), l)?;
+                // The request waits in the outbox for delivery (LANGUAGE.md 13.3): the URL as
+                // recipient, the method as subject.
+                self.store.outbox_insert(&OutboxRow {
+                    id: 0,
+                    at: self.now,
+                    person: person.id,
+                    to: url,
+                    email: w.name.clone(),
+                    subject: w.method.clone(),
+                    body: body.unwrap_or_default(),
+                    campaign: Some(cname.to_string()),
+                    key: format!("webhook-{id}"),
+                    kind: "webhook".into(),
+                    operational: true,
+                    delivery: Delivery::default(),
+                })?;
             }
             StepKind::InterestingMoment(t) => {
                 let tokens = self.tokens(cid, person, ctx);

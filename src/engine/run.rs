@@ -661,6 +661,31 @@ impl<'a> Engine<'a> {
         self.unit_done()
     }
 
+    /// Records one piece of outside news (a delivery's outcome) as a unit of work of its own:
+    /// `f` writes through a runner at `now`, logging activities that fire triggers like input
+    /// events do; everything it queued is dispatched, and the whole commits at once.
+    pub fn record_unit<T>(
+        &mut self,
+        now: i64,
+        f: impl FnOnce(&mut Runner<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.begin()?;
+        let done = f(&mut self.runner(now)).and_then(|v| {
+            while self.dispatch_one()? {}
+            Ok(v)
+        });
+        match done {
+            Ok(v) => {
+                self.flush()?;
+                Ok(v)
+            }
+            Err(e) => {
+                self.abandon();
+                Err(e)
+            }
+        }
+    }
+
     /// A runner at `now` over this engine's store (for input processing).
     pub(crate) fn runner_at(&mut self, now: i64) -> Runner<'_> {
         self.runner(now)

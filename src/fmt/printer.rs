@@ -554,6 +554,10 @@ fn setting(s: &Setting) -> (String, Span) {
             (format!("communication limits {}", parts.join(", ")), *span)
         }
         Setting::CascadeDepth(n) => (format!("cascade depth {}", n.node), n.span),
+        Setting::From(n) => (format!("from {}", name(n)), n.span),
+        Setting::DeliveryRate { rate, span } => {
+            (format!("delivery rate {} per second", rate.node), *span)
+        }
     }
 }
 

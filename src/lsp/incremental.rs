@@ -207,6 +207,11 @@ impl Shift for Item {
                             span.shift(d);
                         }
                         Setting::CascadeDepth(n) => n.shift(d),
+                        Setting::From(n) => n.shift(d),
+                        Setting::DeliveryRate { rate, span } => {
+                            rate.shift(d);
+                            span.shift(d);
+                        }
                     }
                 }
             }

@@ -146,7 +146,7 @@ pub struct Activity {
     pub depth: u32,
 }
 
-/// One outbox row: an email or alert that would be delivered.
+/// One outbox row: an email, an alert or a webhook request, and how far its delivery has got.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OutboxRow {
     /// Its id.
@@ -171,6 +171,75 @@ pub struct OutboxRow {
     pub kind: String,
     /// Whether the email is operational.
     pub operational: bool,
+    /// How far its delivery has got (LANGUAGE.md 13.3).
+    pub delivery: Delivery,
+}
+
+/// Where an outbox row's delivery stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// Not tried yet.
+    #[default]
+    Pending,
+    /// Tried, failed for a passing reason, to be tried again at `next_try`.
+    Retrying,
+    /// Handed over and acknowledged (an email accepted, a webhook answered 2xx, 3xx or 4xx).
+    Delivered,
+    /// Refused for good by the mail server (SMTP 5xx).
+    Bounced,
+    /// Given up on after retrying for 24 hours.
+    Failed,
+}
+
+impl DeliveryState {
+    /// The state's name in listings and in the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryState::Pending => "pending",
+            DeliveryState::Retrying => "retrying",
+            DeliveryState::Delivered => "delivered",
+            DeliveryState::Bounced => "bounced",
+            DeliveryState::Failed => "failed",
+        }
+    }
+
+    /// The state named `s`.
+    pub fn parse(s: &str) -> Option<DeliveryState> {
+        Some(match s {
+            "pending" => DeliveryState::Pending,
+            "retrying" => DeliveryState::Retrying,
+            "delivered" => DeliveryState::Delivered,
+            "bounced" => DeliveryState::Bounced,
+            "failed" => DeliveryState::Failed,
+            _ => return None,
+        })
+    }
+
+    /// Whether nothing more will be tried.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            DeliveryState::Delivered | DeliveryState::Bounced | DeliveryState::Failed
+        )
+    }
+}
+
+/// The delivery record of one outbox row.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    /// Where it stands.
+    pub state: DeliveryState,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The first attempt (store time), when one was made.
+    pub first_try: Option<i64>,
+    /// The next attempt (store time) while retrying.
+    pub next_try: Option<i64>,
+    /// The last answer's code: the SMTP reply code or the HTTP status.
+    pub status: Option<u16>,
+    /// The last failure, in words.
+    pub error: Option<String>,
 }
 
 /// A person parked in a flow.
@@ -407,6 +476,11 @@ pub trait Store: AsDynStore {
         })?;
         Ok(out)
     }
+    /// Up to `limit` outbox rows whose delivery is due at `now` (not tried yet, or retrying
+    /// with `next_try` at or before `now`), in outbox order, from the row after `after` on.
+    fn due_deliveries(&self, now: i64, after: i64, limit: u32) -> Result<Vec<OutboxRow>>;
+    /// Records an outbox row's delivery state.
+    fn set_delivery(&mut self, id: i64, delivery: &Delivery) -> Result<()>;
     /// Non-operational emails sent to the person at or after `since`.
     fn marketing_sends_since(&self, person: PersonId, since: i64) -> Result<u32>;
 

@@ -16,7 +16,8 @@ use crate::check::ir::BUILTIN_FIELDS;
 const APPLICATION_ID: i64 = 0x6361_6d70;
 
 /// Migrations, in order; `user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE fields (name TEXT PRIMARY KEY, type TEXT NOT NULL);
 CREATE TABLE people (
@@ -107,7 +108,22 @@ CREATE TABLE run_members (
     run INTEGER NOT NULL, ord INTEGER NOT NULL, person INTEGER NOT NULL,
     PRIMARY KEY (run, ord)
 ) WITHOUT ROWID;
-"#];
+"#,
+    r#"
+ALTER TABLE outbox ADD COLUMN delivery TEXT NOT NULL DEFAULT 'pending';
+ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN first_try INTEGER;
+ALTER TABLE outbox ADD COLUMN next_try INTEGER;
+ALTER TABLE outbox ADD COLUMN delivery_status INTEGER;
+ALTER TABLE outbox ADD COLUMN delivery_error TEXT;
+CREATE INDEX outbox_undelivered ON outbox (id) WHERE delivery IN ('pending', 'retrying');
+"#,
+];
+
+/// The outbox columns [`read_outbox`] reads, in its order.
+const OUTBOX_COLUMNS: &str =
+    "id, at, person, recipient, email, subject, body, campaign, key, kind, \
+    operational, delivery, attempts, first_try, next_try, delivery_status, delivery_error";
 
 /// A camp database in one SQLite file (or in memory).
 pub struct SqliteStore {
@@ -395,6 +411,34 @@ fn read_activity(r: &rusqlite::Row) -> rusqlite::Result<Activity> {
 
 const ACTIVITY_COLUMNS: &str =
     "id, at, person, email, campaign, step, type, primary_value, attributes, result, reason, depth";
+
+/// An outbox row read with [`OUTBOX_COLUMNS`].
+fn read_outbox(r: &rusqlite::Row) -> Result<OutboxRow> {
+    let state: String = r.get(11)?;
+    let state = DeliveryState::parse(&state)
+        .ok_or_else(|| StoreError::Corrupt(format!("delivery state `{state}`")))?;
+    Ok(OutboxRow {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        person: r.get(2)?,
+        to: r.get(3)?,
+        email: r.get(4)?,
+        subject: r.get(5)?,
+        body: r.get(6)?,
+        campaign: r.get(7)?,
+        key: r.get(8)?,
+        kind: r.get(9)?,
+        operational: r.get(10)?,
+        delivery: Delivery {
+            state,
+            attempts: r.get(12)?,
+            first_try: r.get(13)?,
+            next_try: r.get(14)?,
+            status: r.get(15)?,
+            error: r.get(16)?,
+        },
+    })
+}
 
 fn read_wait(r: &rusqlite::Row) -> rusqlite::Result<WaitRow> {
     Ok(WaitRow {
@@ -976,25 +1020,46 @@ impl Store for SqliteStore {
     }
 
     fn scan_outbox(&self, f: &mut dyn FnMut(OutboxRow) -> Result<()>) -> Result<()> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, at, person, recipient, email, subject, body, campaign, key, kind, operational FROM outbox ORDER BY id",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id"))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            f(OutboxRow {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                person: r.get(2)?,
-                to: r.get(3)?,
-                email: r.get(4)?,
-                subject: r.get(5)?,
-                body: r.get(6)?,
-                campaign: r.get(7)?,
-                key: r.get(8)?,
-                kind: r.get(9)?,
-                operational: r.get(10)?,
-            })?;
+            f(read_outbox(r)?)?;
         }
+        Ok(())
+    }
+
+    fn due_deliveries(&self, now: i64, after: i64, limit: u32) -> Result<Vec<OutboxRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox
+             WHERE delivery IN ('pending', 'retrying') AND id > ?1
+               AND coalesce(next_try, at) <= ?2
+             ORDER BY id LIMIT ?3"
+        ))?;
+        let mut rows = stmt.query(params![after, now, limit])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(read_outbox(r)?);
+        }
+        Ok(out)
+    }
+
+    fn set_delivery(&mut self, id: i64, d: &Delivery) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE outbox SET delivery = ?2, attempts = ?3, first_try = ?4, next_try = ?5,
+                 delivery_status = ?6, delivery_error = ?7 WHERE id = ?1",
+            )?
+            .execute(params![
+                id,
+                d.state.as_str(),
+                d.attempts,
+                d.first_try,
+                d.next_try,
+                d.status,
+                d.error
+            ])?;
         Ok(())
     }
 

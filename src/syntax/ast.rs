@@ -112,6 +112,15 @@ pub enum Setting {
     },
     /// `cascade depth 16`
     CascadeDepth(Spanned<u32>),
+    /// `from "Acme <news@acme.example>"`: the sender of delivered emails.
+    From(Name),
+    /// `delivery rate 50 per second`: at most this many messages a second per recipient domain.
+    DeliveryRate {
+        /// Messages per second.
+        rate: Spanned<u32>,
+        /// The whole setting.
+        span: Span,
+    },
 }
 
 /// Scalar types of person fields and event attributes.

@@ -164,6 +164,17 @@ impl Lowerer {
                 let s = p.into_inner().find(|c| c.as_rule() == Rule::string)?;
                 Some(Setting::TimeZone(self.name(s)))
             }
+            Rule::from_setting => {
+                let s = p.into_inner().find(|c| c.as_rule() == Rule::string)?;
+                Some(Setting::From(self.name(s)))
+            }
+            Rule::rate_setting => {
+                let n = p.into_inner().find(|c| c.as_rule() == Rule::uint)?;
+                Some(Setting::DeliveryRate {
+                    rate: self.uint(&n),
+                    span,
+                })
+            }
             Rule::cascade_setting => {
                 let n = p.into_inner().find(|c| c.as_rule() == Rule::uint)?;
                 Some(Setting::CascadeDepth(self.uint(&n)))
