@@ -11,6 +11,7 @@ pub mod lsp;
 pub mod query;
 pub mod repl;
 pub mod report;
+pub mod serve;
 pub mod store;
 pub mod syntax;
 pub mod workspace;

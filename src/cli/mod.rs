@@ -9,6 +9,7 @@ mod people;
 mod repl;
 mod run;
 mod schedule;
+mod serve;
 
 use std::io::IsTerminal;
 
@@ -48,6 +49,8 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Run the language server on standard input and output.
     Lsp(lsp::LspArgs),
+    /// Run the campaigns live behind an HTTP API.
+    Serve(serve::ServeArgs),
 }
 
 /// Output format of listings.
@@ -116,5 +119,6 @@ pub fn main() -> i32 {
         Command::Repl(args) => repl::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Lsp(args) => lsp::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
