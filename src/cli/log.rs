@@ -139,11 +139,8 @@ pub fn run_outbox(args: &OutboxArgs) -> i32 {
                         Ok(())
                     })
                     .map_err(fail)?;
-                let table = outbox_table(
-                    &rows,
-                    store_time_zone(store),
-                    Layout::for_stdout(args.wide),
-                );
+                let table =
+                    outbox_table(&rows, store_time_zone(store), Layout::for_stdout(args.wide));
                 out.write_all(table.as_bytes()).map_err(|_| EXIT_FAILURE)?;
             }
         }

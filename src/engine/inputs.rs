@@ -584,7 +584,10 @@ pub fn parse_people_json(
     let Value::Array(items) = value else {
         return Err(err(
             1,
-            format!("expected a JSON array of objects, found {}", describe(&value)),
+            format!(
+                "expected a JSON array of objects, found {}",
+                describe(&value)
+            ),
         ));
     };
     let tz = program.settings.time_zone;
@@ -595,19 +598,28 @@ pub fn parse_people_json(
         let Value::Object(obj) = item else {
             return Err(err(
                 n,
-                format!("object {n}: expected a JSON object, found {}", describe(item)),
+                format!(
+                    "object {n}: expected a JSON object, found {}",
+                    describe(item)
+                ),
             ));
         };
         let email = match obj.get("email") {
             Some(Value::String(e)) if !e.trim().is_empty() => e.trim().to_string(),
             Some(Value::String(_)) | None | Some(Value::Null) => {
-                return Err(err(n, format!("object {n}: missing `email` (it identifies each person)"))
-                    .field("email"))
+                return Err(err(
+                    n,
+                    format!("object {n}: missing `email` (it identifies each person)"),
+                )
+                .field("email"))
             }
             Some(v) => {
                 return Err(err(
                     n,
-                    format!("object {n}: `email` must be a string, found {}", describe(v)),
+                    format!(
+                        "object {n}: `email` must be a string, found {}",
+                        describe(v)
+                    ),
                 )
                 .field("email"))
             }
@@ -615,7 +627,10 @@ pub fn parse_people_json(
         if let Some(first) = emails.insert(email.to_lowercase(), n) {
             return Err(err(
                 n,
-                format!("object {n}: {} appears twice (first in object {first})", quote(&email)),
+                format!(
+                    "object {n}: {} appears twice (first in object {first})",
+                    quote(&email)
+                ),
             )
             .field("email"));
         }

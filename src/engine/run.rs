@@ -147,9 +147,9 @@ impl<'a> Engine<'a> {
 
     /// Whether the current run should give way.
     fn yielding(&self) -> bool {
-        self.yield_on.as_ref().is_some_and(|y| {
-            y.flag.load(Ordering::SeqCst) && self.run_started.elapsed() >= y.after
-        })
+        self.yield_on
+            .as_ref()
+            .is_some_and(|y| y.flag.load(Ordering::SeqCst) && self.run_started.elapsed() >= y.after)
     }
 
     /// The earliest instant at which work is due: a pending input, a wait, a scheduled batch

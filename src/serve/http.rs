@@ -57,7 +57,10 @@ fn error(status: StatusCode, message: impl Into<String>) -> Response {
 /// A store failure as an answer (500), logged.
 fn store_error(e: &StoreError) -> Response {
     tracing::error!(error = %e, "store failure");
-    error(StatusCode::INTERNAL_SERVER_ERROR, format!("store failure: {e}"))
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("store failure: {e}"),
+    )
 }
 
 /// The whole router, without the limits of [`serve`].
@@ -99,7 +102,10 @@ async fn authenticate(State(state): State<Arc<AppState>>, req: Request, next: Ne
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             r
         }
-        Verdict::Wrong => error(StatusCode::FORBIDDEN, "the API key is not one of CAMP_API_KEYS"),
+        Verdict::Wrong => error(
+            StatusCode::FORBIDDEN,
+            "the API key is not one of CAMP_API_KEYS",
+        ),
     }
 }
 
@@ -183,7 +189,11 @@ fn rejection(r: Rejection) -> Response {
 }
 
 /// `POST /v1/events`: JSON Lines, validated whole, committed, then 202.
-async fn post_events(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+async fn post_events(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let body = match read_body(&headers, body).await {
         Ok(b) => b,
         Err(r) => return r,
@@ -203,7 +213,11 @@ async fn post_events(State(state): State<Arc<AppState>>, headers: HeaderMap, bod
 
 /// `POST /v1/people`: a CSV body, or a JSON array of objects (by `Content-Type`, or by the
 /// first character when it says neither).
-async fn post_people(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+async fn post_people(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let body = match read_body(&headers, body).await {
         Ok(b) => b,
         Err(r) => return r,
@@ -288,11 +302,9 @@ async fn get_person_log(
 ) -> Response {
     let who2 = who.clone();
     let page = params.page();
-    let result = read(&state, move |s, _| {
-        match reads::resolve_person(s, &who2)? {
-            Some(id) => Ok(Some(reads::log(s, Some(id), None, page)?)),
-            None => Ok(None),
-        }
+    let result = read(&state, move |s, _| match reads::resolve_person(s, &who2)? {
+        Some(id) => Ok(Some(reads::log(s, Some(id), None, page)?)),
+        None => Ok(None),
     })
     .await;
     match result {
@@ -313,7 +325,10 @@ async fn get_log(State(state): State<Arc<AppState>>, Query(params): Query<PagePa
 }
 
 /// `GET /v1/outbox?since=ID`.
-async fn get_outbox(State(state): State<Arc<AppState>>, Query(params): Query<PageParams>) -> Response {
+async fn get_outbox(
+    State(state): State<Arc<AppState>>,
+    Query(params): Query<PageParams>,
+) -> Response {
     let page = params.page();
     match read(&state, move |s, _| reads::outbox(s, page)).await {
         Ok(rows) => Json(rows).into_response(),

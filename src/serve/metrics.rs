@@ -46,7 +46,10 @@ impl Metrics {
             IntCounter::new("camp_events_accepted_total", "Events accepted over HTTP")
                 .expect("a valid metric");
         let activities = IntCounterVec::new(
-            Opts::new("camp_activities_total", "Activities logged, by type and result"),
+            Opts::new(
+                "camp_activities_total",
+                "Activities logged, by type and result",
+            ),
             &["type", "result"],
         )
         .expect("a valid metric");
@@ -55,8 +58,8 @@ impl Metrics {
             "Inputs and activities waiting to be processed",
         )
         .expect("a valid metric");
-        let waits_parked = IntGauge::new("camp_waits_parked", "People parked in a wait")
-            .expect("a valid metric");
+        let waits_parked =
+            IntGauge::new("camp_waits_parked", "People parked in a wait").expect("a valid metric");
         let deliveries = IntCounterVec::new(
             Opts::new("camp_deliveries_total", "Deliveries, by outcome"),
             &["outcome"],

@@ -125,8 +125,7 @@ pub fn run(
             None
         }
     };
-    let (mut runner, handle) =
-        runner::runner(store, Arc::clone(&current), stop, reload, loader);
+    let (mut runner, handle) = runner::runner(store, Arc::clone(&current), stop, reload, loader);
     let state = Arc::new(http::AppState {
         runner: handle,
         reads: reads::ReadPool::new(&config.db_path),

@@ -47,7 +47,9 @@ pub struct ReadPool {
 
 impl std::fmt::Debug for ReadPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ReadPool").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("ReadPool")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -76,11 +78,7 @@ impl ReadPool {
         f: impl FnOnce(&dyn Store, &Program) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let (generation, program) = current.get();
-        let taken = self
-            .idle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop();
+        let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut slot = match taken {
             Some((g, store)) => SqliteStoreSlot {
                 generation: g,

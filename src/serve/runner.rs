@@ -96,7 +96,8 @@ impl RunnerHandle {
         json: bool,
     ) -> Option<oneshot::Receiver<Result<ImportSummary, Rejection>>> {
         let (reply, rx) = oneshot::channel();
-        self.send(Command::People { body, json, reply }).then_some(rx)
+        self.send(Command::People { body, json, reply })
+            .then_some(rx)
     }
 }
 

@@ -249,6 +249,10 @@ pub struct NamesInUse {
     pub campaigns: Vec<String>,
 }
 
+/// Activity counts per type and result, and the last activity counted (see
+/// [`Store::activity_counts_after`]).
+pub type ActivityCounts = (Vec<(String, String, u64)>, i64);
+
 /// Work a store holds for later (see [`Store::backlog`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Backlog {
@@ -407,7 +411,7 @@ pub trait Store: AsDynStore {
 
     /// How many activities with an id above `after` there are, per type and result, and the
     /// largest id counted (`after` when none): `(type, result, count)` rows in no fixed order.
-    fn activity_counts_after(&self, after: i64) -> Result<(Vec<(String, String, u64)>, i64)> {
+    fn activity_counts_after(&self, after: i64) -> Result<ActivityCounts> {
         let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
         let mut last = after;
         self.scan_log(

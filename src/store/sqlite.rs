@@ -909,7 +909,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn activity_counts_after(&self, after: i64) -> Result<(Vec<(String, String, u64)>, i64)> {
+    fn activity_counts_after(&self, after: i64) -> Result<super::ActivityCounts> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT type, result, count(*), max(id) FROM activities WHERE id > ?1 GROUP BY type, result",
         )?;
