@@ -2,6 +2,7 @@
 //!
 //! The pipeline: [`syntax`] turns text into an owned AST, [`check`] resolves and types it into
 //! the checked program ([`check::ir`]), and the engine runs that program against a store.
+//! [`serve`] runs the engine live, on the wall clock, behind an HTTP API (`camp serve`).
 pub mod check;
 pub mod cli;
 pub mod diagnostic;

@@ -78,8 +78,10 @@ pub struct RunnerHandle {
 
 impl RunnerHandle {
     fn send(&self, cmd: Command) -> bool {
+        // Sent first: a runner that sees the flag finds the request in the channel.
+        let sent = self.tx.send(cmd).is_ok();
         self.interrupt.store(true, Ordering::SeqCst);
-        self.tx.send(cmd).is_ok()
+        sent
     }
 
     /// Asks the runner to store `body`'s events; the answer comes once they are committed.
@@ -147,15 +149,16 @@ fn wall_ms() -> i64 {
 
 /// What ended a stretch of work with one program.
 enum Next {
-    Reload,
+    /// The scripts were reloaded without errors.
+    Reload(Arc<Program>),
     Stop,
 }
 
 impl Runner<'_> {
     /// Runs until a stop is requested (or every handle is gone). The work in hand is committed.
     pub fn run(&mut self) -> Result<(), StoreError> {
+        let (_, mut program) = self.current.get();
         loop {
-            let (_, program) = self.current.get();
             let mut engine = Engine::new(&program, &mut *self.store)?;
             engine.stop_on(self.stop.clone());
             engine.yield_on(Arc::clone(&self.interrupt), GIVE_WAY_AFTER);
@@ -173,11 +176,22 @@ impl Runner<'_> {
                 &self.stop,
                 &self.reload,
                 &mut self.loader,
-                &self.current,
             )?;
+            drop(engine);
             match next {
                 Next::Stop => return Ok(()),
-                Next::Reload => continue,
+                Next::Reload(new) => match self.store.prepare(&new) {
+                    // The store takes the new program: it is in force, readers included.
+                    Ok(()) => {
+                        self.current.set(Arc::clone(&new));
+                        program = new;
+                        tracing::info!("the new program is running");
+                    }
+                    Err(e @ StoreError::Schema(_)) => {
+                        tracing::error!(error = %e, "the store cannot take the new program: the running program stays");
+                    }
+                    Err(e) => return Err(e),
+                },
             }
         }
     }
@@ -209,7 +223,6 @@ fn drive(
     stop: &Stop,
     reload: &AtomicBool,
     loader: &mut Loader<'_>,
-    current: &Current,
 ) -> Result<Next, StoreError> {
     // Whether something may be due that `next_due` does not know of (schedules are read by a
     // run; a request may have added inputs).
@@ -221,10 +234,8 @@ fn drive(
         if reload.swap(false, Ordering::SeqCst) {
             tracing::info!("reloading the scripts");
             if let Some(program) = loader() {
-                current.set(Arc::new(program));
-                tracing::info!("the new program is running");
                 engine.flush()?;
-                return Ok(Next::Reload);
+                return Ok(Next::Reload(Arc::new(program)));
             }
             tracing::warn!("the scripts have errors: the running program stays");
         }
