@@ -489,6 +489,26 @@ fn api_keys_are_required_and_checked() {
     let (status, _) = post(&agent, &server.url("/v1/events"), "{}");
     assert_eq!(status, 401);
 
+    // The store is taken: a second server is refused, naming the first.
+    let out = camp()
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            &script,
+            "--db",
+            "camp.db",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&server.pid()) && err.contains("camp serve"),
+        "{err}"
+    );
+
     // Without keys, only a loopback address; `--deliver` other than `none` is refused for now.
     for (args, message) in [
         (
@@ -633,6 +653,38 @@ fn raw(addr: &str, head: &str, chunks: &[String]) -> (u16, String) {
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
     (status, text)
+}
+
+#[test]
+fn slow_headers_and_slow_bodies_time_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "s.camp", SIGN_UP);
+    let server = Server::start(
+        dir.path(),
+        &script,
+        "camp.db",
+        &[],
+        &[
+            ("CAMP_HEADER_TIMEOUT_MS", "300"),
+            ("CAMP_BODY_TIMEOUT_MS", "300"),
+        ],
+    );
+    let addr = server.base.trim_start_matches("http://").to_string();
+    // Headers that never end: the connection is closed without an answer.
+    let started = Instant::now();
+    let (status, text) = raw(&addr, "GET /health HTTP/1.1\r\nHost: x\r\n", &[]);
+    assert!(status == 0 || status == 408, "{text}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // A body that never ends: 408 with a JSON error, nothing stored.
+    let (status, text) = raw(
+        &addr,
+        "POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"type\":",
+        &[],
+    );
+    assert_eq!(status, 408, "{text}");
+    assert!(text.contains("the body did not arrive in time"), "{text}");
+    let (status, text) = get(&agent(), &server.url("/v1/log"));
+    assert_eq!((status, text.as_str()), (200, "[]"));
 }
 
 /// Posts form fills from unique emails on `threads` threads until `stop`; the emails that got a

@@ -26,10 +26,20 @@ use crate::store::{Store, StoreError};
 pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// Requests in progress at most; beyond, 503 with `Retry-After`.
 pub const IN_FLIGHT: usize = 64;
-/// A client has this long to send a request's headers.
+/// A client has this long to send a request's headers (`CAMP_HEADER_TIMEOUT_MS` overrides it).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-/// A client has this long to send a request's body.
+/// A client has this long to send a request's body (`CAMP_BODY_TIMEOUT_MS` overrides it).
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A time-out: `default`, or the milliseconds of the environment variable `var` when it holds
+/// a positive number (tests shorten them this way).
+fn timeout(var: &str, default: Duration) -> Duration {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|ms| *ms > 0)
+        .map_or(default, Duration::from_millis)
+}
 /// Listings answer at most this many entries by default (`limit` asks for another number).
 const DEFAULT_LIMIT: u32 = 1000;
 /// Listings answer at most this many entries.
@@ -144,7 +154,8 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
     if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
         return Err(too_large());
     }
-    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, BODY_LIMIT)).await {
+    let limit = timeout("CAMP_BODY_TIMEOUT_MS", BODY_TIMEOUT);
+    match tokio::time::timeout(limit, axum::body::to_bytes(body, BODY_LIMIT)).await {
         Err(_) => Err(error(
             StatusCode::REQUEST_TIMEOUT,
             "the body did not arrive in time",
@@ -441,5 +452,5 @@ fn configure(builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::r
     builder
         .http1()
         .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
+        .header_read_timeout(timeout("CAMP_HEADER_TIMEOUT_MS", HEADER_TIMEOUT));
 }
