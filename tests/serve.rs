@@ -537,7 +537,13 @@ fn api_keys_are_required_and_checked() {
 fn a_bad_line_is_a_400_with_its_number_and_nothing_is_stored_and_limits_hold() {
     let dir = tempfile::tempdir().unwrap();
     let script = write(dir.path(), "s.camp", SIGN_UP);
-    let server = Server::start(dir.path(), &script, "camp.db", &[], &[]);
+    let server = Server::start(
+        dir.path(),
+        &script,
+        "camp.db",
+        &["--log-format", "json"],
+        &[],
+    );
     let agent = agent();
     let body = [
         r#"{"type":"fills_out_form","person":"ann@example.com","form":"Sign Up"}"#,
@@ -580,6 +586,19 @@ fn a_bad_line_is_a_400_with_its_number_and_nothing_is_stored_and_limits_hold() {
     std::thread::sleep(Duration::from_millis(300));
     let (status, text) = get(&agent, &server.url("/v1/log"));
     assert_eq!((status, text.as_str()), (200, "[]"));
+    // Logged as JSON lines.
+    let logs = server.logs();
+    let rejected = logs
+        .lines()
+        .map(json)
+        .find(|l| l["fields"]["message"] == "body rejected")
+        .unwrap_or_else(|| panic!("no rejection logged in\n{logs}"));
+    assert_eq!(rejected["fields"]["line"], 2);
+    assert!(rejected["fields"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("`Sing Up`"));
+    assert_eq!(rejected["level"], "INFO");
     // The store is intact: a good body after the bad ones is accepted.
     let (status, _) = post(
         &agent,
@@ -685,6 +704,64 @@ fn slow_headers_and_slow_bodies_time_out() {
     assert!(text.contains("the body did not arrive in time"), "{text}");
     let (status, text) = get(&agent(), &server.url("/v1/log"));
     assert_eq!((status, text.as_str()), (200, "[]"));
+}
+
+#[test]
+fn a_post_is_answered_while_a_large_batch_run_is_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let people = 50_000;
+    let csv: String = std::iter::once("email".to_string())
+        .chain((0..people).map(|i| format!("p{i}@example.com")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    write(dir.path(), "people.csv", &csv);
+    let out = camp()
+        .current_dir(dir.path())
+        .args(["import", "people.csv", "--db", "camp.db"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let at = now() + 2;
+    let script = write(
+        dir.path(),
+        "s.camp",
+        &format!(
+            r#"
+page "Pricing"
+campaign "Blast" {{
+  smart list {{ filter email is not empty }}
+  flow {{ change score by 1 }}
+  run at {}
+}}
+"#,
+            rfc(at)
+        ),
+    );
+    let server = Server::start(dir.path(), &script, "camp.db", &[], &[]);
+    let agent = agent();
+    let score = |who: &str| {
+        let (_, body) = get(&agent, &server.url(&format!("/v1/people/{who}")));
+        json(&body)["score"].as_f64().unwrap()
+    };
+    // The run has begun: the first person is through.
+    until(Duration::from_secs(10), || {
+        (score("p0@example.com") == 1.0).then_some(())
+    });
+    let (status, body) = post(
+        &agent,
+        &server.url("/v1/events"),
+        r#"{"type":"visits_page","person":"p1@example.com","page":"Pricing"}"#,
+    );
+    assert_eq!(status, 202, "{body}");
+    // Answered while the run goes on: the last person is not through yet.
+    assert_eq!(score(&format!("p{}@example.com", people - 1)), 0.0);
+    until(Duration::from_secs(30), || {
+        (score(&format!("p{}@example.com", people - 1)) == 1.0).then_some(())
+    });
 }
 
 /// Posts form fills from unique emails on `threads` threads until `stop`; the emails that got a

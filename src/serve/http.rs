@@ -188,7 +188,7 @@ fn stopping() -> Response {
 fn rejection(r: Rejection) -> Response {
     match r {
         Rejection::Input { line, message } => {
-            tracing::info!(line, %message, "body rejected");
+            tracing::info!(line, reason = %message, "body rejected");
             (
                 StatusCode::BAD_REQUEST,
                 Json(json!({ "error": message, "line": line })),
