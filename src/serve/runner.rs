@@ -293,7 +293,6 @@ fn report(s: &RunSummary) {
             inputs = s.inputs,
             wakes = s.wakes,
             batch_runs = s.batch_runs,
-            dispatched = s.dispatched,
             "ran"
         );
     }
