@@ -8,6 +8,7 @@
 //! a campaign's flow or the workspace's cascade as Mermaid, DOT or SVG. [`deliver`] hands the
 //! outbox to SMTP servers, webhooks and files, and records each outcome as an activity that
 //! fires triggers.
+//! [`serve`] runs the engine live, on the wall clock, behind an HTTP API (`camp serve`).
 pub mod check;
 pub mod cli;
 pub mod deliver;
@@ -20,6 +21,7 @@ pub mod lsp;
 pub mod query;
 pub mod repl;
 pub mod report;
+pub mod serve;
 pub mod store;
 pub mod syntax;
 pub mod testing;

@@ -13,6 +13,7 @@ mod progress;
 mod repl;
 mod run;
 mod schedule;
+mod serve;
 mod test;
 
 use std::io::IsTerminal;
@@ -61,6 +62,8 @@ enum Command {
     Lsp(lsp::LspArgs),
     /// Run the workspace's tests, each in a fresh in-memory store.
     Test(test::TestArgs),
+    /// Run the campaigns live behind an HTTP API.
+    Serve(serve::ServeArgs),
 }
 
 /// Output format of listings.
@@ -138,5 +141,6 @@ pub fn main() -> i32 {
         Command::Fmt(args) => fmt::run(&args),
         Command::Lsp(args) => lsp::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }

@@ -145,9 +145,24 @@ impl Engine<'_> {
         reader: impl std::io::BufRead,
         clock: i64,
     ) -> std::result::Result<usize, InputRejected> {
+        self.add_events_from_at(file, reader, clock, None)
+    }
+
+    /// Like [`Engine::add_events_from`], but an event without `at` happens at `default_at` when
+    /// one is given (`camp serve`: the moment it arrives).
+    pub fn add_events_from_at(
+        &mut self,
+        file: &str,
+        reader: impl std::io::BufRead,
+        clock: i64,
+        default_at: Option<i64>,
+    ) -> std::result::Result<usize, InputRejected> {
         let program = self.program();
+        let default_at = default_at.map(instant);
         self.intake(file, clock, |next| {
-            super::inputs::read_event_lines(program, file, reader, |e, text| next(&e, text))
+            super::inputs::read_event_lines_at(program, file, reader, default_at, |e, text| {
+                next(&e, text)
+            })
         })
     }
 

@@ -566,6 +566,122 @@ pub fn parse_people_csv(
     Ok(out)
 }
 
+/// Reads people given as a JSON array of objects (`camp serve`'s `POST /v1/people`), with the
+/// rules of the people CSV: each object's members are field names (`email` required and unique
+/// within the array, read-only fields refused), values as in events (`null` empties a field).
+/// [`PersonRecord::line`] and the error's line are the object's 1-based position in the array.
+///
+/// The first problem aborts the whole array, so that nothing from a bad body is imported.
+pub fn parse_people_json(
+    program: &Program,
+    file_name: &str,
+    bytes: &[u8],
+) -> Result<Vec<PersonRecord>, InputError> {
+    let err = |item: u64, message: String| InputError::new(file_name, item, message);
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        InputError::new(file_name, e.line() as u64, format!("unreadable JSON: {e}"))
+    })?;
+    let Value::Array(items) = value else {
+        return Err(err(
+            1,
+            format!(
+                "expected a JSON array of objects, found {}",
+                describe(&value)
+            ),
+        ));
+    };
+    let tz = program.settings.time_zone;
+    let mut emails: HashMap<String, u64> = HashMap::new();
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let n = i as u64 + 1;
+        let Value::Object(obj) = item else {
+            return Err(err(
+                n,
+                format!(
+                    "object {n}: expected a JSON object, found {}",
+                    describe(item)
+                ),
+            ));
+        };
+        let email = match obj.get("email") {
+            Some(Value::String(e)) if !e.trim().is_empty() => e.trim().to_string(),
+            Some(Value::String(_)) | None | Some(Value::Null) => {
+                return Err(err(
+                    n,
+                    format!("object {n}: missing `email` (it identifies each person)"),
+                )
+                .field("email"))
+            }
+            Some(v) => {
+                return Err(err(
+                    n,
+                    format!(
+                        "object {n}: `email` must be a string, found {}",
+                        describe(v)
+                    ),
+                )
+                .field("email"))
+            }
+        };
+        if let Some(first) = emails.insert(email.to_lowercase(), n) {
+            return Err(err(
+                n,
+                format!(
+                    "object {n}: {} appears twice (first in object {first})",
+                    quote(&email)
+                ),
+            )
+            .field("email"));
+        }
+        let mut values = Vec::with_capacity(obj.len().saturating_sub(1));
+        for (key, v) in obj {
+            let name = key.trim().to_ascii_lowercase();
+            if name == "email" {
+                continue;
+            }
+            let Some(id) = program.field(&name) else {
+                let writable = program
+                    .fields
+                    .iter()
+                    .filter(|f| !f.read_only)
+                    .map(|f| f.name.as_str());
+                return Err(err(
+                    n,
+                    format!(
+                        "object {n}: unknown field {}{}",
+                        quote(key),
+                        suggestion(key, writable)
+                    ),
+                ));
+            };
+            let field = &program.fields[id.index()];
+            if field.read_only {
+                return Err(err(
+                    n,
+                    format!(
+                        "object {n}: field `{}` is read-only and cannot be imported",
+                        field.name
+                    ),
+                )
+                .field(&field.name));
+            }
+            let value = json_value(field.ty, v, Some(tz)).map_err(|m| {
+                err(n, format!("object {n}: {m} (field `{}`)", field.name)).field(&field.name)
+            })?;
+            values.push((id, value));
+        }
+        // Field order, as the CSV's column order gives a stable order of activities.
+        values.sort_by_key(|(id, _)| id.0);
+        out.push(PersonRecord {
+            line: n,
+            email,
+            values,
+        });
+    }
+    Ok(out)
+}
+
 /// Finds the line each CSV record starts on.
 ///
 /// The csv crate's positions are where the reader stood before the record, which is before any
@@ -766,7 +882,19 @@ pub fn parse_events(
 pub fn read_event_lines<E: From<InputError>>(
     program: &Program,
     file_name: &str,
+    reader: impl std::io::BufRead,
+    f: impl FnMut(InputEvent, &str) -> Result<(), E>,
+) -> Result<(), E> {
+    read_event_lines_at(program, file_name, reader, None, f)
+}
+
+/// Like [`read_event_lines`], but an event without `at` happens at `default_at` when one is
+/// given (`camp serve`: the moment it arrives).
+pub fn read_event_lines_at<E: From<InputError>>(
+    program: &Program,
+    file_name: &str,
     mut reader: impl std::io::BufRead,
+    default_at: Option<DateTime<Utc>>,
     mut f: impl FnMut(InputEvent, &str) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut buf = Vec::new();
@@ -800,7 +928,12 @@ pub fn read_event_lines<E: From<InputError>>(
         if text.trim().is_empty() {
             continue;
         }
-        f(parse_event_line(program, file_name, line_no, text)?, text)?;
+        let parser = EventParser {
+            program,
+            file: file_name,
+            line: line_no,
+        };
+        f(parser.parse(text, default_at)?, text)?;
     }
 }
 

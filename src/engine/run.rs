@@ -8,6 +8,8 @@
 //! the removal of what caused it, so a crash loses nothing and repeats nothing.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -60,6 +62,19 @@ pub struct RunSummary {
     /// Whether a stop request ended the run early (after committing the work done; the clock
     /// stays where the work stopped and a later run continues from there).
     pub stopped: bool,
+    /// Whether the run gave way to other work (see [`Engine::yield_on`]) before reaching its
+    /// end: the work done is committed, the clock stays where the work stopped, and a later run
+    /// continues from there (an unfinished batch run first).
+    pub interrupted: bool,
+}
+
+/// A request, made from another thread, that a run give way between two units of work.
+#[derive(Clone, Debug)]
+struct YieldOn {
+    /// Set by whoever wants the store.
+    flag: Arc<AtomicBool>,
+    /// A run gives way only once it has run this long, so that it always makes progress.
+    after: Duration,
 }
 
 /// The engine over one store.
@@ -87,6 +102,10 @@ pub struct Engine<'a> {
     pub(crate) progress: Option<ProgressFn<'a>>,
     /// Looked at between units of work: when asked, the run commits and returns.
     stop: Stop,
+    /// Looked at between units of work: when asked, the run commits and returns early.
+    yield_on: Option<YieldOn>,
+    /// When the current run started.
+    run_started: Instant,
 }
 
 impl<'a> Engine<'a> {
@@ -110,6 +129,8 @@ impl<'a> Engine<'a> {
             stored_queue: true,
             progress: None,
             stop: Stop::new(),
+            yield_on: None,
+            run_started: Instant::now(),
         })
     }
 
@@ -126,6 +147,38 @@ impl<'a> Engine<'a> {
     /// Whether a stop was requested.
     pub fn stopping(&self) -> bool {
         self.stop.requested().is_some()
+    }
+
+    /// Makes runs give way, between two units of work, once `flag` is set and the run has been
+    /// going for at least `after` (`camp serve` lets requests reach the store this way while a
+    /// large batch run is in progress). The run commits and returns with
+    /// [`RunSummary::interrupted`]; the flag is left for the caller to clear.
+    pub fn yield_on(&mut self, flag: Arc<AtomicBool>, after: Duration) {
+        self.yield_on = Some(YieldOn { flag, after });
+    }
+
+    /// Whether the current run should give way.
+    fn yielding(&self) -> bool {
+        self.yield_on
+            .as_ref()
+            .is_some_and(|y| y.flag.load(Ordering::SeqCst) && self.run_started.elapsed() >= y.after)
+    }
+
+    /// The earliest instant at which work is due: a pending input, a wait, a scheduled batch
+    /// run, or (as the store's clock) activities still queued for dispatch and a batch run left
+    /// unfinished. `None` when nothing is due ever. Schedules are those the last
+    /// [`Engine::run_until`] read.
+    pub fn next_due(&mut self) -> Result<Option<i64>> {
+        let clock = self.store.clock()?;
+        // (Without trigger campaigns, queued activities wait for a program that has some.)
+        let queued = !self.index.is_empty() && self.store.next_queued()?.is_some();
+        if queued || self.store.open_run()?.is_some() {
+            return Ok(Some(clock.unwrap_or(i64::MIN)));
+        }
+        let input = self.store.next_input(i64::MAX)?.map(|i| i.at);
+        let wait = self.store.next_wait(i64::MAX)?.map(|w| w.wake_at);
+        let batch = self.next_runs.values().filter_map(|t| *t).min();
+        Ok([input, wait, batch].into_iter().flatten().min())
     }
 
     /// The store.
@@ -247,6 +300,7 @@ impl<'a> Engine<'a> {
 
     fn run_until_inner(&mut self, until: i64) -> Result<RunSummary> {
         let mut summary = RunSummary::default();
+        self.run_started = Instant::now();
         let start = self.clock_or_start(until)?;
         if until < start {
             return Err(StoreError::Schema(format!(
@@ -260,6 +314,10 @@ impl<'a> Engine<'a> {
         loop {
             if self.stopping() {
                 summary.stopped = true;
+                return Ok(summary);
+            }
+            if self.yielding() {
+                summary.interrupted = true;
                 return Ok(summary);
             }
             // Every unit of work runs inside the chunk's transaction, also after a commit.
@@ -450,7 +508,7 @@ impl<'a> Engine<'a> {
                 while self.dispatch_one()? {}
                 done += 1;
                 self.pending += 1;
-                if self.stopping() {
+                if self.stopping() || self.yielding() {
                     // The rest of the run waits in the store for the next run.
                     self.store.finish_run_members(run, ord)?;
                     return Ok(());

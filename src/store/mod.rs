@@ -318,6 +318,21 @@ pub struct NamesInUse {
     pub campaigns: Vec<String>,
 }
 
+/// Activity counts per type and result, and the last activity counted (see
+/// [`Store::activity_counts_after`]).
+pub type ActivityCounts = (Vec<(String, String, u64)>, i64);
+
+/// Work a store holds for later (see [`Store::backlog`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Inputs waiting to be processed.
+    pub inputs: u64,
+    /// Activities waiting for dispatch to triggers.
+    pub queued: u64,
+    /// People parked in a wait.
+    pub waits: u64,
+}
+
 /// What the log listing shows.
 #[derive(Clone, Debug, Default)]
 pub struct LogQuery {
@@ -462,6 +477,55 @@ pub trait Store: AsDynStore {
     }
     /// The id of the last activity logged (0 when the log is empty).
     fn last_activity_id(&self) -> Result<i64>;
+
+    /// How many activities with an id above `after` there are, per type and result, and the
+    /// largest id counted (`after` when none): `(type, result, count)` rows in no fixed order.
+    fn activity_counts_after(&self, after: i64) -> Result<ActivityCounts> {
+        let mut counts: std::collections::BTreeMap<(String, String), u64> = Default::default();
+        let mut last = after;
+        self.scan_log(
+            &LogQuery {
+                after: Some(after),
+                ..LogQuery::default()
+            },
+            &mut |a| {
+                last = last.max(a.id);
+                *counts
+                    .entry((a.kind, a.outcome.as_str().to_string()))
+                    .or_default() += 1;
+                Ok(())
+            },
+        )?;
+        Ok((
+            counts.into_iter().map(|((k, r), n)| (k, r, n)).collect(),
+            last,
+        ))
+    }
+    /// Work the store holds for later: pending inputs, activities queued for dispatch, and
+    /// parked waits.
+    fn backlog(&self) -> Result<Backlog> {
+        Ok(Backlog {
+            inputs: 0,
+            queued: 0,
+            waits: self.waits()?.len() as u64,
+        })
+    }
+    /// Per campaign name: people waiting in its flow and entries into its flow so far.
+    fn campaign_counts(&self) -> Result<std::collections::HashMap<String, (u64, u64)>> {
+        let mut out: std::collections::HashMap<String, (u64, u64)> = Default::default();
+        for w in self.waits()? {
+            out.entry(w.campaign).or_default().0 += 1;
+        }
+        self.scan_log(&LogQuery::default(), &mut |a| {
+            if a.kind == "enter_flow" && a.outcome == Outcome::Succeeded {
+                if let Some(c) = a.campaign {
+                    out.entry(c).or_default().1 += 1;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
 
     /// Writes an outbox row; false when its key is already there.
     fn outbox_insert(&mut self, row: &OutboxRow) -> Result<bool>;

@@ -989,6 +989,50 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn activity_counts_after(&self, after: i64) -> Result<super::ActivityCounts> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT type, result, count(*), max(id) FROM activities WHERE id > ?1 GROUP BY type, result",
+        )?;
+        let mut rows = stmt.query([after])?;
+        let mut out = Vec::new();
+        let mut last = after;
+        while let Some(r) = rows.next()? {
+            out.push((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64));
+            last = last.max(r.get(3)?);
+        }
+        Ok((out, last))
+    }
+
+    fn backlog(&self) -> Result<super::Backlog> {
+        let count = |sql: &str| -> Result<u64> {
+            Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64)
+        };
+        Ok(super::Backlog {
+            inputs: count("SELECT count(*) FROM inputs")?,
+            queued: count("SELECT count(*) FROM queue")?,
+            waits: count("SELECT count(*) FROM waits")?,
+        })
+    }
+
+    fn campaign_counts(&self) -> Result<std::collections::HashMap<String, (u64, u64)>> {
+        let mut out: std::collections::HashMap<String, (u64, u64)> = Default::default();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT campaign, count(*) FROM waits GROUP BY campaign")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            out.entry(r.get(0)?).or_default().0 = r.get::<_, i64>(1)?.max(0) as u64;
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT campaign, count(*) FROM activities WHERE campaign IS NOT NULL AND type = 'enter_flow' AND result = 'succeeded' GROUP BY campaign",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            out.entry(r.get(0)?).or_default().1 = r.get::<_, i64>(1)?.max(0) as u64;
+        }
+        Ok(out)
+    }
+
     fn last_activity_id(&self) -> Result<i64> {
         Ok(self
             .conn
