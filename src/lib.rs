@@ -4,7 +4,8 @@
 //! the checked program ([`check::ir`]), and the engine runs that program against a store.
 //! [`explain`] answers why a person would qualify for a campaign and why an activity happened,
 //! through the engine's own evaluator.
-//! [`testing`] runs a workspace's `test` items, each in a fresh in-memory store.
+//! [`testing`] runs a workspace's `test` items, each in a fresh in-memory store, and explains a
+//! failed condition as [`explain`] does.
 pub mod check;
 pub mod cli;
 pub mod diagnostic;

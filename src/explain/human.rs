@@ -410,4 +410,30 @@ mod tests {
         assert_eq!(st.value(&Json::String("CA".into())), "\"CA\"");
         assert_eq!(st.instant("never"), "never");
     }
+
+    #[test]
+    fn a_condition_is_one_line_per_leaf_under_its_and_or_not() {
+        let e = serde_json::json!({
+            "op": "or", "text": "x", "verdict": false, "parts": [
+                {"text": "score at least 10", "verdict": false, "values": {"score": 0}},
+                {"op": "not", "text": "y", "verdict": false, "parts": [
+                    {"text": "member of list \"VIP\"", "verdict": true, "values": {"member": true}},
+                ]},
+            ]
+        });
+        let symbols = Style {
+            marks: Marks::Symbols,
+            tz: chrono_tz::UTC,
+        };
+        assert_eq!(
+            condition(&e, symbols, 1),
+            "  ✘ any of:\n    ✘ score at least 10    [score = 0]\n    ✘ not:\n      \
+             ✔ member of list \"VIP\"    [member: ✔]\n"
+        );
+        let words = Style {
+            marks: Marks::Words,
+            ..symbols
+        };
+        assert!(condition(&e, words, 0).starts_with("no any of:\n  no score at least 10"));
+    }
 }

@@ -3,7 +3,8 @@
 //! `run_until`), and its expectations are evaluated with the engine's condition evaluator.
 //!
 //! [`run`] applies one test's statements; [`expect`] evaluates an `expect` and, when it fails,
-//! says what was found instead; [`report`] writes the results as JSON lines and JUnit XML.
+//! says what was found instead; [`why`] explains a failed condition part by part as
+//! `camp explain` does; [`report`] writes the results as JSON lines and JUnit XML.
 //! Tests share nothing, so [`run_all`] runs them on several threads and the results never
 //! depend on the order they ran in. A thread reuses one in-memory store, emptied before each
 //! test (`SqliteStore::reset`), so that SQLite compiles its statements once per thread rather
