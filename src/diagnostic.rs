@@ -320,6 +320,8 @@ impl Diagnostic {
         };
         let handler = GraphicalReportHandler::new_themed(theme)
             .with_width(width.max(MIN_RENDER_WIDTH))
+            // Dates, instants and names keep their hyphens on one line.
+            .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
             .with_links(false);
         if self.has_long_lines(sources) {
             return self.render_plain(sources);

@@ -4,11 +4,11 @@
 //! the checked program ([`check::ir`]), and the engine runs that program against a store.
 //! [`explain`] answers why a person would qualify for a campaign and why an activity happened,
 //! through the engine's own evaluator.
-//! [`testing`] runs a workspace's `test` items, each in a fresh in-memory store. [`graph`] draws
-//! a campaign's flow or the workspace's cascade as Mermaid, DOT or SVG. [`deliver`] hands the
-//! outbox to SMTP servers, webhooks and files, and records each outcome as an activity that
-//! fires triggers.
-//! [`serve`] runs the engine live, on the wall clock, behind an HTTP API (`camp serve`).
+//! [`testing`] runs a workspace's `test` items, each in a fresh in-memory store, and explains a
+//! failed condition as [`explain`] does. [`graph`] draws a campaign's flow or the workspace's
+//! cascade as Mermaid, DOT or SVG. [`deliver`] hands the outbox to SMTP servers, webhooks and
+//! files, and records each outcome as an activity that fires triggers. [`serve`] runs the engine
+//! live, on the wall clock, behind an HTTP API (`camp serve`).
 pub mod check;
 pub mod cli;
 pub mod deliver;

@@ -415,3 +415,50 @@ fn the_readme_tour_test_passes() {
         stdout(&o)
     );
 }
+
+const UNEXPLAINED: &str = r#"test "Engaged Californians" {
+  from 2026-12-01 09:00
+  person "ann@example.com" { state "NY" }
+  person "bo@example.com" { state "CA" }
+  run "Californians"
+  expect "ann@example.com" state is "CA" and not member of list "Engaged"
+  expect 2 people member of list "Engaged"
+}
+"#;
+
+/// A failed `expect` about a condition says why, one line per leaf with what it read and its
+/// verdict (`yes`/`no` off a terminal), in the human output and in the JSON failure's help.
+#[test]
+fn a_failed_condition_is_explained_part_by_part() {
+    let ws = workspace(&[("why.camp", UNEXPLAINED)]);
+    let o = camp(ws.path(), &["test", "."]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    for line in [
+        "help: why, at 2026-12-01 09:00 UTC:",
+        "no all of:",
+        "no state is \"CA\"    [state = \"NY\"]",
+        "yes not member of list \"Engaged\"    [member: no]",
+        "why, at 2026-12-01 09:00 UTC, for the people who do not match:",
+        "`ann@example.com`:",
+        "no member of list \"Engaged\"    [member: no]",
+    ] {
+        assert!(out.contains(line), "`{line}` is missing from:\n{out}");
+    }
+    assert!(!out.contains('✘') && !out.contains('✔'), "{out}");
+
+    let o = camp(ws.path(), &["test", ".", "--format", "json"]);
+    let v = json_lines(&o);
+    let failures = v[0]["failures"].as_array().expect("failures");
+    assert_eq!(failures.len(), 2, "{v:?}");
+    assert_eq!(
+        failures[0]["help"],
+        "why, at 2026-12-01 09:00 UTC:\n  no all of:\n    no state is \"CA\"    [state = \"NY\"]\n    \
+         yes not member of list \"Engaged\"    [member: no]"
+    );
+    assert_eq!(
+        failures[1]["help"],
+        "why, at 2026-12-01 09:00 UTC, for the people who do not match:\n  `ann@example.com`:\n    \
+         no member of list \"Engaged\"    [member: no]"
+    );
+}

@@ -6,6 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use camp::check::check_workspace;
+use camp::explain::Marks;
+use camp::testing::why::Why;
 use camp::testing::{run_all, Options};
 use camp::workspace::Workspace;
 
@@ -30,8 +32,10 @@ fn render(path: &Path, threads: usize) -> String {
         checked.diagnostics
     );
     let program = checked.program.expect("a clean workspace has a program");
+    let why = Why::new(&ws.scripts, &ws.sources, Marks::Words);
     let options = Options {
         threads,
+        explainer: Some(&why),
         ..Options::default()
     };
     let outcomes = run_all(&program, &ws, &options);
@@ -78,20 +82,22 @@ fn threads_do_not_change_results() {
 /// A store reused from test to test (emptied in between) gives what a new store gives.
 #[test]
 fn a_reused_store_gives_what_a_new_one_gives() {
-    use camp::testing::{run::run_test, NoExplanation};
+    use camp::testing::run::run_test;
     for path in &cases() {
         let ws = Workspace::load(&[path]).expect("case is readable");
         let program = check_workspace(&ws).program.expect("no errors");
+        let why = Why::new(&ws.scripts, &ws.sources, Marks::Words);
         let reused = run_all(
             &program,
             &ws,
             &Options {
                 threads: 1,
+                explainer: Some(&why),
                 ..Options::default()
             },
         );
         for (t, r) in program.tests.iter().zip(&reused) {
-            let fresh = run_test(&program, t, &ws, &NoExplanation);
+            let fresh = run_test(&program, t, &ws, Some(&why));
             assert_eq!(fresh.failures, r.failures, "{}: {}", path.display(), t.name);
             assert_eq!(fresh.passed, r.passed);
         }

@@ -7,6 +7,8 @@ use clap::{Args, ValueEnum};
 
 use super::{DiagFormat, EXIT_FAILURE, EXIT_OK, EXIT_REJECTED};
 use crate::diagnostic::Diagnostic;
+use crate::explain::Marks;
+use crate::testing::why::Why;
 use crate::testing::{self, report, Options};
 use crate::workspace::Workspace;
 
@@ -68,8 +70,14 @@ pub fn run(args: &TestArgs) -> i32 {
             return EXIT_REJECTED;
         }
     };
+    let marks = match args.format {
+        TestFormat::Human => Marks::for_stdout(),
+        TestFormat::Json => Marks::Words,
+    };
+    let why = Why::new(&ws.scripts, &ws.sources, marks);
     let mut options = Options {
         filter: args.filter.as_deref(),
+        explainer: Some(&why),
         ..Options::default()
     };
     if let Some(j) = args.jobs {

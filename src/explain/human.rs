@@ -195,6 +195,40 @@ fn filters(out: &mut String, list: &Json, logic: &Json, indent: usize, st: Style
     }
 }
 
+/// A condition's explanation ([`crate::explain::explain_condition`]) as text, one line per
+/// leaf, `indent` levels of two spaces in: `no score at least 10    [score = 0]`; an `and`,
+/// `or` or `not` is a line of its own (`no all of:`, `yes any of:`, `no not:`) above its
+/// parts, one level deeper.
+pub fn condition(e: &Json, st: Style, indent: usize) -> String {
+    let mut out = String::new();
+    condition_lines(&mut out, e, st, indent);
+    out
+}
+
+fn condition_lines(out: &mut String, e: &Json, st: Style, indent: usize) {
+    let pad = "  ".repeat(indent);
+    let mark = st.of(&e["verdict"]);
+    let Some(parts) = e.get("parts").and_then(Json::as_array) else {
+        let read = reads(&e["values"], st);
+        let read = if read.is_empty() {
+            String::new()
+        } else {
+            format!("    [{read}]")
+        };
+        out.push_str(&format!("{pad}{mark} {}{read}\n", text(e, "text")));
+        return;
+    };
+    let head = match text(e, "op") {
+        "and" => "all of",
+        "or" => "any of",
+        _ => "not",
+    };
+    out.push_str(&format!("{pad}{mark} {head}:\n"));
+    for p in parts {
+        condition_lines(out, p, st, indent + 1);
+    }
+}
+
 /// A person and a campaign, as text.
 pub fn person(e: &Json, st: Style) -> String {
     let mut out = String::new();
@@ -375,5 +409,31 @@ mod tests {
         assert_eq!(st.value(&Json::String("2027-01-15".into())), "2027-01-15");
         assert_eq!(st.value(&Json::String("CA".into())), "\"CA\"");
         assert_eq!(st.instant("never"), "never");
+    }
+
+    #[test]
+    fn a_condition_is_one_line_per_leaf_under_its_and_or_not() {
+        let e = serde_json::json!({
+            "op": "or", "text": "x", "verdict": false, "parts": [
+                {"text": "score at least 10", "verdict": false, "values": {"score": 0}},
+                {"op": "not", "text": "y", "verdict": false, "parts": [
+                    {"text": "member of list \"VIP\"", "verdict": true, "values": {"member": true}},
+                ]},
+            ]
+        });
+        let symbols = Style {
+            marks: Marks::Symbols,
+            tz: chrono_tz::UTC,
+        };
+        assert_eq!(
+            condition(&e, symbols, 1),
+            "  ✘ any of:\n    ✘ score at least 10    [score = 0]\n    ✘ not:\n      \
+             ✔ member of list \"VIP\"    [member: ✔]\n"
+        );
+        let words = Style {
+            marks: Marks::Words,
+            ..symbols
+        };
+        assert!(condition(&e, words, 0).starts_with("no any of:\n  no score at least 10"));
     }
 }

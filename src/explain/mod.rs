@@ -5,12 +5,14 @@
 //! ([`crate::engine::asof`]).
 
 pub mod activity;
+pub mod condition;
 pub mod human;
 pub mod lookup;
 pub mod person;
 pub mod texts;
 
 pub use activity::explain_activity;
+pub use condition::explain_condition;
 pub use human::{Marks, Style};
 pub use lookup::{explain_named, resolve_person};
 pub use person::{explain_person, Question};

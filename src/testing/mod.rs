@@ -3,7 +3,8 @@
 //! `run_until`), and its expectations are evaluated with the engine's condition evaluator.
 //!
 //! [`run`] applies one test's statements; [`expect`] evaluates an `expect` and, when it fails,
-//! says what was found instead; [`report`] writes the results as JSON lines and JUnit XML.
+//! says what was found instead; [`why`] explains a failed condition part by part as
+//! `camp explain` does; [`report`] writes the results as JSON lines and JUnit XML.
 //! Tests share nothing, so [`run_all`] runs them on several threads and the results never
 //! depend on the order they ran in. A thread reuses one in-memory store, emptied before each
 //! test (`SqliteStore::reset`), so that SQLite compiles its statements once per thread rather
@@ -12,12 +13,13 @@
 pub mod expect;
 pub mod report;
 pub mod run;
+pub mod why;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use crate::check::ir::{Program, Test};
+use crate::check::ir::{Expect, Program, Test};
 use crate::diagnostic::Diagnostic;
 use crate::store::Store;
 
@@ -37,7 +39,7 @@ pub struct Outcome {
 }
 
 /// What a failure explanation can read: the program, the test's store at the failing
-/// `expect`, its clock, and the person the expectation is about (if one).
+/// `expect`, its clock, the expectation and the person it is about (if one).
 pub struct FailureContext<'a> {
     /// The checked program.
     pub program: &'a Program,
@@ -45,24 +47,19 @@ pub struct FailureContext<'a> {
     pub store: &'a dyn Store,
     /// The test's clock.
     pub now: i64,
+    /// The expectation that failed.
+    pub expect: &'a Expect,
+    /// The `expect` statement as written.
+    pub span: crate::syntax::ast::Span,
     /// The person the expectation names, when it names one that exists.
     pub person: Option<crate::store::PersonId>,
 }
 
-/// Enriches the diagnostic of a failed expectation: the seam where an explanation of why a
-/// person did or did not qualify (`camp explain`) can add its findings.
+/// Enriches the diagnostic of a failed expectation with an explanation of why a person did
+/// or did not match its condition ([`why::Why`], `camp explain`'s evaluation and rendering).
 pub trait Explainer: Sync {
     /// Returns `diag`, possibly with more labels or help.
     fn explain(&self, cx: &FailureContext<'_>, diag: Diagnostic) -> Diagnostic;
-}
-
-/// The explainer that adds nothing.
-pub struct NoExplanation;
-
-impl Explainer for NoExplanation {
-    fn explain(&self, _: &FailureContext<'_>, diag: Diagnostic) -> Diagnostic {
-        diag
-    }
 }
 
 /// Where the files a test names (`people`, `events`) are read from: the folder of the file
@@ -84,8 +81,8 @@ pub struct Options<'a> {
     pub filter: Option<&'a str>,
     /// How many threads to use (at least 1).
     pub threads: usize,
-    /// Adds explanations to failures.
-    pub explainer: &'a dyn Explainer,
+    /// Adds explanations to failures (none: the failures say what was found, not why).
+    pub explainer: Option<&'a dyn Explainer>,
 }
 
 impl Default for Options<'_> {
@@ -93,7 +90,7 @@ impl Default for Options<'_> {
         Options {
             filter: None,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            explainer: &NoExplanation,
+            explainer: None,
         }
     }
 }

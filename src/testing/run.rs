@@ -27,7 +27,7 @@ pub fn run_test(
     program: &Program,
     test: &Test,
     files: &dyn FileBase,
-    explainer: &dyn Explainer,
+    explainer: Option<&dyn Explainer>,
 ) -> Outcome {
     let mut store = None;
     run_test_in(&mut store, program, test, files, explainer)
@@ -40,7 +40,7 @@ pub fn run_test_in(
     program: &Program,
     test: &Test,
     files: &dyn FileBase,
-    explainer: &dyn Explainer,
+    explainer: Option<&dyn Explainer>,
 ) -> Outcome {
     let started = Instant::now();
     let ready = match store.take() {
@@ -81,7 +81,7 @@ fn run_steps(
     program: &Program,
     test: &Test,
     files: &dyn FileBase,
-    explainer: &dyn Explainer,
+    explainer: Option<&dyn Explainer>,
     store: &mut SqliteStore,
 ) -> Vec<Diagnostic> {
     let mut failures = Vec::new();
@@ -124,7 +124,7 @@ fn apply(
     dir: &Path,
     step: &TestStep,
     clock: &mut i64,
-    explainer: &dyn Explainer,
+    explainer: Option<&dyn Explainer>,
 ) -> Result<Applied, StoreError> {
     match &step.kind {
         TestStepKind::From(t) => {
@@ -229,9 +229,15 @@ fn apply(
                     program,
                     store: engine.store(),
                     now: *clock,
+                    expect: x,
+                    span: step.span,
                     person: f.person,
                 };
-                let diag = explainer.explain(&cx, f.diagnostic(step.span));
+                let diag = f.diagnostic(step.span);
+                let diag = match explainer {
+                    Some(e) => e.explain(&cx, diag),
+                    None => diag,
+                };
                 return Ok(Applied::Failed(diag));
             }
         }

@@ -53,8 +53,15 @@ impl Session {
     /// `:test [NAME]`: the loaded workspace's tests, as `camp test` runs them.
     fn test(&mut self, arg: &str) -> String {
         let filter = unquote(arg);
+        let marks = if self.unicode {
+            crate::explain::Marks::Symbols
+        } else {
+            crate::explain::Marks::Words
+        };
+        let why = crate::testing::why::Why::new(&self.ws.scripts, &self.ws.sources, marks);
         let options = crate::testing::Options {
             filter: (!filter.is_empty()).then_some(filter.as_str()),
+            explainer: Some(&why),
             ..crate::testing::Options::default()
         };
         if self.program.tests.is_empty() {
