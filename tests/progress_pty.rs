@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use expectrl::{Expect, Regex, Session};
+use expectrl::{Eof, Expect, Regex, Session};
 
 const SCRIPT: &str = r#"schema person { first_name: text }
 batch campaign "Everyone" {
@@ -81,6 +81,8 @@ fn import_and_batch_run_show_a_progress_bar_in_a_terminal() {
     .expect("the import's bar");
     p.expect(format!("{PEOPLE} created, 0 updated, 0 unchanged"))
         .expect("the import's summary");
+    // The import holds the store's lock until it exits: the run starts after that.
+    p.expect(Eof).expect("the import's end");
 
     let mut p = spawn(RUN).expect("pseudo-terminal");
     p.expect(Regex(&format!(
