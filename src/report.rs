@@ -14,6 +14,7 @@ use crate::store::{Activity, Delivery, DeliveryState, OutboxRow, Person};
 
 pub mod ical;
 pub mod layout;
+pub mod xml;
 
 pub use layout::{lay_out, terminal_width, Columns, Layout};
 

@@ -8,6 +8,7 @@ use std::fmt::Write;
 use super::layout::{layout, EdgeIn, NodeBox};
 use super::mermaid::LOOP_COLOUR;
 use super::{EdgeKind, Graph, NodeKind};
+use crate::report::xml::xml_escape;
 
 const FONT_SIZE: f64 = 12.0;
 /// Advance of one character of the monospace font, a little generous.
@@ -83,7 +84,7 @@ pub fn render(g: &Graph) -> String {
         w = l.width.ceil(),
         h = l.height.ceil()
     );
-    let _ = writeln!(out, "<title>{}</title>", xml(&g.title));
+    let _ = writeln!(out, "<title>{}</title>", xml_escape(&g.title));
     let _ = writeln!(
         out,
         r##"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="10" markerHeight="10" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#444"/></marker><marker id="arrow-loop" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="12" markerHeight="12" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{LOOP_COLOUR}"/></marker></defs>"##
@@ -119,7 +120,7 @@ pub fn render(g: &Graph) -> String {
             out,
             r#"<g class="edge {kind}"><title>{title}</title><path d="{d}" fill="none" stroke="{colour}" stroke-width="{width}"{dash} marker-end="url(#{marker})"/></g>"#,
             kind = edge_class(e.kind),
-            title = xml(&format!(
+            title = xml_escape(&format!(
                 "{} → {}{}",
                 first_line(g, e.from),
                 first_line(g, e.to),
@@ -159,7 +160,7 @@ pub fn render(g: &Graph) -> String {
             out,
             r#"<g class="node {}"><title>{}</title>"#,
             node_class(n.kind),
-            xml(&n.lines.join("\n"))
+            xml_escape(&n.lines.join("\n"))
         );
         let shape = match n.kind {
             NodeKind::SmartList => format!(
@@ -246,7 +247,7 @@ fn text_lines(out: &mut String, lines: &[String], x: f64, top: f64, anchor: &str
         let _ = write!(
             out,
             r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" fill="{fill}" xml:space="preserve">{}</text>"#,
-            xml(line)
+            xml_escape(line)
         );
     }
 }
@@ -291,24 +292,6 @@ fn wrap(line: &str) -> Vec<String> {
         .collect()
 }
 
-/// Text for XML content and attribute values; control characters become spaces.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push('\n'),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,6 +315,6 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(xml("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(xml_escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
     }
 }

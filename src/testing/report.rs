@@ -7,6 +7,7 @@ use serde_json::{json, Value as Json};
 
 use super::Outcome;
 use crate::diagnostic::SourceMap;
+use crate::report::xml::xml_escape;
 
 /// The file name and 1-based line of a test.
 pub fn location(o: &Outcome, sources: &SourceMap) -> (String, usize) {
@@ -32,24 +33,6 @@ pub fn json(o: &Outcome, sources: &SourceMap) -> Json {
         "millis": o.millis,
         "failures": failures,
     })
-}
-
-/// Escapes text for XML attributes and content, dropping characters XML 1.0 cannot hold.
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn seconds(millis: u64) -> String {
