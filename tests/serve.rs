@@ -1200,3 +1200,72 @@ fn deliver_over_smtp_without_a_sender_refuses_to_start() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("`mail` is not a delivery target"), "{err}");
 }
+
+#[test]
+fn a_post_is_answered_while_throttled_deliveries_are_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "s.camp",
+        r#"
+settings { time zone "UTC" from "Acme <news@acme.example>" delivery rate 2 per second }
+schema person { first_name: text }
+page "Pricing"
+email "Hi" { subject "Hi" body "<p>Hi</p>" }
+campaign "Greet" {
+  smart list { trigger person is created }
+  flow { send email "Hi" }
+}
+campaign "Priced" {
+  smart list { trigger visits page "Pricing" }
+  flow { interesting moment "priced" }
+}
+"#,
+    );
+    let server = Server::start(
+        dir.path(),
+        &script,
+        "camp.db",
+        &["--deliver", "file:out"],
+        &[],
+    );
+    let agent = agent();
+    let people = 12;
+    let csv: String = std::iter::once("email".to_string())
+        .chain((0..people).map(|i| format!("p{i}@example.com")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (status, body) = post(&agent, &server.url("/v1/people"), &csv);
+    assert_eq!(status, 200, "{body}");
+    let delivered = |agent: &ureq::Agent| {
+        let (_, body) = get(agent, &server.url("/v1/outbox?since=0"));
+        json(&body)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["delivery"] == "delivered")
+            .count()
+    };
+    // Two a second to one domain: the deliveries take several seconds.
+    until(Duration::from_secs(5), || {
+        (delivered(&agent) >= 1).then_some(())
+    });
+    let (status, body) = post(
+        &agent,
+        &server.url("/v1/events"),
+        r#"{"type":"visits_page","person":"p0@example.com","page":"Pricing"}"#,
+    );
+    assert_eq!(status, 202, "{body}");
+    // The event ran while the deliveries go on: not every email is out yet.
+    until(Duration::from_secs(2), || {
+        campaign_log(&agent, &server, "Priced")
+            .into_iter()
+            .find(|a| a["type"] == "interesting_moment")
+    });
+    assert!(delivered(&agent) < people, "{}", server.logs());
+    until(Duration::from_secs(15), || {
+        (delivered(&agent) == people).then_some(())
+    });
+    let files = std::fs::read_dir(dir.path().join("out")).unwrap().count();
+    assert_eq!(files, people);
+}
