@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "support/servers.rs"]
+mod servers;
+
 fn camp() -> Command {
     Command::new(env!("CARGO_BIN_EXE_camp"))
 }
@@ -269,12 +272,66 @@ fn a_form_fill_posted_runs_its_trigger_campaign_within_a_second() {
     let (status, body) = get(&agent, &server.url("/v1/people/bo@example.com"));
     assert_eq!(status, 404, "{body}");
     assert!(json(&body)["error"].is_string());
+    // Explanations, as `camp explain --format json` gives them.
     let (status, body) = get(
         &agent,
         &server.url("/v1/explain?person=ann@example.com&campaign=Welcome"),
     );
-    assert_eq!(status, 501);
-    assert!(json(&body)["error"].as_str().unwrap().contains("explain"));
+    assert_eq!(status, 200, "{body}");
+    let why = json(&body);
+    assert_eq!(why["person"], id);
+    assert_eq!(why["email"], "ann@example.com");
+    assert_eq!(why["campaign"], "Welcome");
+    assert_eq!(why["kind"], "trigger");
+    assert_eq!(why["existed"], true);
+    assert_eq!(why["filters"], serde_json::json!([]));
+    assert_eq!(why["qualification"]["rule"], "qualify once");
+    assert_eq!(why["qualification"]["verdict"], false, "{why}");
+    assert_eq!(why["qualifies"], false, "entered once already: {why}");
+    assert_eq!(why["triggers"][0]["text"], "fills out form \"Sign Up\"");
+    assert_eq!(why["triggers"][0]["last_match"]["type"], "fill_out_form");
+    let (status, body) = get(
+        &agent,
+        &server.url("/v1/explain?person=ann@example.com&campaign=Welcom"),
+    );
+    assert_eq!(status, 404, "{body}");
+    let message = json(&body)["error"].as_str().unwrap().to_string();
+    assert!(
+        message.starts_with("no campaign is called `Welcom`") && message.contains("`Welcome`"),
+        "{message}"
+    );
+    let (status, body) = get(
+        &agent,
+        &server.url("/v1/explain?person=ann@example.co&campaign=Welcome"),
+    );
+    assert_eq!(status, 404, "{body}");
+    let message = json(&body)["error"].as_str().unwrap().to_string();
+    assert!(
+        message.starts_with("no person is `ann@example.co`")
+            && message.contains("`ann@example.com`"),
+        "{message}"
+    );
+    let (status, body) = get(&agent, &server.url("/v1/explain?person=ann@example.com"));
+    assert_eq!(status, 400, "{body}");
+    let moment_id = moment["id"].as_i64().unwrap();
+    let (status, body) = get(
+        &agent,
+        &server.url(&format!("/v1/explain?activity={moment_id}")),
+    );
+    assert_eq!(status, 200, "{body}");
+    let why = json(&body);
+    assert_eq!(why["activity"]["id"], moment_id);
+    assert_eq!(why["activity"]["type"], "interesting_moment");
+    let chain: Vec<&str> = why["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["type"].as_str().unwrap())
+        .collect();
+    assert!(chain.contains(&"fill_out_form"), "{why}");
+    let (status, body) = get(&agent, &server.url("/v1/explain?activity=999999"));
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(json(&body)["error"], "the log has no activity 999999");
     let (status, body) = get(&agent, &server.url("/metrics"));
     assert_eq!(status, 200);
     for line in [
@@ -509,7 +566,7 @@ fn api_keys_are_required_and_checked() {
         "{err}"
     );
 
-    // Without keys, only a loopback address; `--deliver` other than `none` is refused for now.
+    // Without keys, only a loopback address; SMTP delivery needs a sender.
     for (args, message) in [
         (
             vec!["--listen", "0.0.0.0:0"],
@@ -517,7 +574,7 @@ fn api_keys_are_required_and_checked() {
         ),
         (
             vec!["--deliver", "smtp://mail.example:25"],
-            "--deliver `smtp://mail.example:25` is not supported yet",
+            "delivering email over SMTP needs a sender",
         ),
     ] {
         let out = camp()
@@ -998,4 +1055,217 @@ fn serves_https_with_a_certificate_and_key() {
     // Plain HTTP on the same port is not answered as HTTP.
     let plain = server.base.replace("https://", "http://");
     assert!(agent.get(format!("{plain}/health")).call().is_err());
+}
+
+/// [`SIGN_UP`] with a sender, for delivery.
+fn sign_up_with_sender() -> String {
+    SIGN_UP.replace(
+        "settings { time zone \"UTC\" }",
+        "settings { time zone \"UTC\" from \"Acme <news@acme.example>\" }",
+    )
+}
+
+/// The log of the person `who` (over HTTP).
+fn person_log(agent: &ureq::Agent, server: &Server, who: &str) -> Vec<Value> {
+    let (status, body) = get(agent, &server.url(&format!("/v1/people/{who}/log")));
+    assert_eq!(status, 200, "{body}");
+    json(&body).as_array().unwrap().clone()
+}
+
+const ANN_SIGNS_UP: &str = r#"{"type":"fills_out_form","person":"ann@example.com","form":"Sign Up","fields":{"first_name":"Ann"}}"#;
+
+#[test]
+fn deliver_to_files_writes_the_email_logs_its_delivery_and_counts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "s.camp", &sign_up_with_sender());
+    let server = Server::start(
+        dir.path(),
+        &script,
+        "camp.db",
+        &["--deliver", "file:out"],
+        &[],
+    );
+    let agent = agent();
+    let (status, body) = post(&agent, &server.url("/v1/events"), ANN_SIGNS_UP);
+    assert_eq!(status, 202, "{body}");
+    let delivered = until(Duration::from_secs(3), || {
+        person_log(&agent, &server, "ann@example.com")
+            .into_iter()
+            .find(|a| a["type"] == "email_delivered")
+    });
+    assert_eq!(delivered["primary"], "Welcome");
+    assert_eq!(delivered["result"], "succeeded");
+    let key = delivered["attributes"]["key"].as_str().unwrap().to_string();
+    let eml = std::fs::read_to_string(dir.path().join("out").join(format!("{key}.eml")))
+        .unwrap_or_else(|e| panic!("no {key}.eml: {e}; logs: {}", server.logs()));
+    assert!(eml.contains("Subject: Hi Ann"), "{eml}");
+    let header = |name: &str| {
+        eml.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(header("To: ").contains("ann@example.com"), "{eml}");
+    assert!(header("From: ").contains("<news@acme.example>"), "{eml}");
+    let (_, body) = get(&agent, &server.url("/v1/outbox?since=0"));
+    assert_eq!(json(&body)[0]["delivery"], "delivered", "{body}");
+    let (status, body) = get(&agent, &server.url("/metrics"));
+    assert_eq!(status, 200);
+    let line = "camp_deliveries_total{outcome=\"delivered\"} 1";
+    assert!(body.lines().any(|l| l == line), "no `{line}` in\n{body}");
+}
+
+#[test]
+fn deliver_over_smtp_sends_the_email_and_logs_its_delivery() {
+    let smtp = servers::SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "s.camp", &sign_up_with_sender());
+    let server = Server::start(
+        dir.path(),
+        &script,
+        "camp.db",
+        &["--deliver", &format!("smtp:{}", smtp.url)],
+        &[],
+    );
+    let agent = agent();
+    let (status, body) = post(&agent, &server.url("/v1/events"), ANN_SIGNS_UP);
+    assert_eq!(status, 202, "{body}");
+    let delivered = until(Duration::from_secs(5), || {
+        person_log(&agent, &server, "ann@example.com")
+            .into_iter()
+            .find(|a| a["type"] == "email_delivered")
+    });
+    assert_eq!(delivered["attributes"]["status"], 250, "{delivered}");
+    let received = smtp.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].rcpt, "ann@example.com");
+    assert!(received[0].data.contains("Subject: Hi Ann"));
+    // A second sign-up of someone else goes out too, after the first.
+    let event = ANN_SIGNS_UP
+        .replace("ann@", "bo@")
+        .replace("\"Ann\"", "\"Bo\"");
+    let (status, _) = post(&agent, &server.url("/v1/events"), &event);
+    assert_eq!(status, 202);
+    until(Duration::from_secs(5), || {
+        (smtp.tries("bo@example.com") == 1).then_some(())
+    });
+    until(Duration::from_secs(2), || {
+        let (_, body) = get(&agent, &server.url("/metrics"));
+        body.lines()
+            .any(|l| l == "camp_deliveries_total{outcome=\"delivered\"} 2")
+            .then_some(())
+    });
+}
+
+#[test]
+fn deliver_over_smtp_without_a_sender_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "s.camp", SIGN_UP);
+    let out = camp()
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            &script,
+            "--db",
+            "camp.db",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args(["--deliver", "smtp://127.0.0.1:1"])
+        .env_remove("CAMP_API_KEYS")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("error: delivering email over SMTP needs a sender: add `from"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing is served");
+    assert!(!dir.path().join("camp.db").exists(), "no store is made");
+    let out = camp()
+        .current_dir(dir.path())
+        .args([
+            "serve",
+            &script,
+            "--db",
+            "camp.db",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args(["--deliver", "mail"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("`mail` is not a delivery target"), "{err}");
+}
+
+#[test]
+fn a_post_is_answered_while_throttled_deliveries_are_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "s.camp",
+        r#"
+settings { time zone "UTC" from "Acme <news@acme.example>" delivery rate 2 per second }
+schema person { first_name: text }
+page "Pricing"
+email "Hi" { subject "Hi" body "<p>Hi</p>" }
+campaign "Greet" {
+  smart list { trigger person is created }
+  flow { send email "Hi" }
+}
+campaign "Priced" {
+  smart list { trigger visits page "Pricing" }
+  flow { interesting moment "priced" }
+}
+"#,
+    );
+    let server = Server::start(
+        dir.path(),
+        &script,
+        "camp.db",
+        &["--deliver", "file:out"],
+        &[],
+    );
+    let agent = agent();
+    let people = 12;
+    let csv: String = std::iter::once("email".to_string())
+        .chain((0..people).map(|i| format!("p{i}@example.com")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (status, body) = post(&agent, &server.url("/v1/people"), &csv);
+    assert_eq!(status, 200, "{body}");
+    let delivered = |agent: &ureq::Agent| {
+        let (_, body) = get(agent, &server.url("/v1/outbox?since=0"));
+        json(&body)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["delivery"] == "delivered")
+            .count()
+    };
+    // Two a second to one domain: the deliveries take several seconds.
+    until(Duration::from_secs(5), || {
+        (delivered(&agent) >= 1).then_some(())
+    });
+    let (status, body) = post(
+        &agent,
+        &server.url("/v1/events"),
+        r#"{"type":"visits_page","person":"p0@example.com","page":"Pricing"}"#,
+    );
+    assert_eq!(status, 202, "{body}");
+    // The event ran while the deliveries go on: not every email is out yet.
+    until(Duration::from_secs(2), || {
+        campaign_log(&agent, &server, "Priced")
+            .into_iter()
+            .find(|a| a["type"] == "interesting_moment")
+    });
+    assert!(delivered(&agent) < people, "{}", server.logs());
+    until(Duration::from_secs(15), || {
+        (delivered(&agent) == people).then_some(())
+    });
+    let files = std::fs::read_dir(dir.path().join("out")).unwrap().count();
+    assert_eq!(files, people);
 }

@@ -1,14 +1,20 @@
-//! `camp serve FILE... [--db PATH] [--listen ADDR] [--deliver none] [--wait]
+//! `camp serve FILE... [--db PATH] [--listen ADDR] [--deliver none|file:DIR|smtp:URL] [--wait]
 //! [--log-format human|json] [--tls-cert PEM --tls-key PEM]`
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
 use super::common::{handle_signals, load_program, open_store, Access, Exit};
 use super::{EXIT_FAILURE, EXIT_OK};
+use crate::check::ir::Program;
+use crate::deliver::{DeliverError, Deliverer, Target};
+use crate::explain::Texts;
+use crate::serve::reads::Live;
 use crate::serve::{ApiKeys, Config};
+use crate::workspace::Workspace;
 
 /// Arguments of `camp serve`.
 #[derive(Debug, Args)]
@@ -22,7 +28,7 @@ pub struct ServeArgs {
     /// The address to listen on (port 0: any free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8925")]
     listen: String,
-    /// Where sends go: `none` (the outbox only).
+    /// Where messages go: `none` (the outbox only), `file:DIR` or `smtp:URL`.
     #[arg(long, default_value = "none")]
     deliver: String,
     /// Wait for another process running the same store to finish, instead of refusing.
@@ -75,17 +81,23 @@ fn init_logs(format: LogFormat) {
     };
 }
 
+/// A delivery setting that cannot be used, in the words of `camp deliver`.
+fn refuse(e: DeliverError) -> Exit {
+    eprintln!("error: {e}");
+    EXIT_FAILURE
+}
+
+/// A checked program with its scripts' texts.
+fn with_texts(ws: &Workspace, program: Program) -> Live {
+    Live {
+        texts: Arc::new(Texts::new(&ws.scripts, &ws.sources)),
+        program: Arc::new(program),
+    }
+}
+
 fn run_inner(args: &ServeArgs) -> Result<(), Exit> {
     init_logs(args.log_format);
-    match args.deliver.as_str() {
-        "none" => {}
-        other => {
-            eprintln!(
-                "error: --deliver `{other}` is not supported yet: only `none` (the outbox only) is"
-            );
-            return Err(EXIT_FAILURE);
-        }
-    }
+    let target = Target::parse(&args.deliver).map_err(refuse)?;
     let listen: SocketAddr = args.listen.parse().map_err(|_| {
         eprintln!(
             "error: --listen `{}` is not an address: write IP:PORT, like `127.0.0.1:8925`",
@@ -105,7 +117,13 @@ fn run_inner(args: &ServeArgs) -> Result<(), Exit> {
         eprintln!("error: camp serve needs a store file: pass --db PATH");
         return Err(EXIT_FAILURE);
     }
-    let (_ws, program) = load_program(&args.files)?;
+    let (ws, program) = load_program(&args.files)?;
+    // A missing sender is reported before the store is opened, as `camp deliver` does.
+    let deliverer = match target {
+        Target::None => None,
+        _ => Some(Deliverer::new(&program, target.clone()).map_err(refuse)?),
+    };
+    let live = with_texts(&ws, program);
     let stop = handle_signals()?;
     let access = Access::Write {
         wait: args.wait,
@@ -114,15 +132,16 @@ fn run_inner(args: &ServeArgs) -> Result<(), Exit> {
     let mut db = open_store(Some(&db_name), "camp.db", access)?;
     db.keep();
     let files = args.files.clone();
-    let loader = Box::new(move || load_program(&files).ok().map(|(_, p)| p));
+    let loader = Box::new(move || load_program(&files).ok().map(|(ws, p)| with_texts(&ws, p)));
     let config = Config {
         listen,
         keys,
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
         db_path: db_name.clone(),
         files: args.files.clone(),
+        deliver: target,
     };
-    match crate::serve::run(program, db.store(), config, stop, loader) {
+    match crate::serve::run(live, db.store(), config, stop, loader, deliverer) {
         Ok(()) => Ok(()),
         Err(e) => {
             eprintln!("error: {e}");

@@ -229,9 +229,22 @@ impl Deliverer {
         engine: &mut Engine<'_>,
         now: i64,
     ) -> Result<DeliverySummary, DeliverError> {
+        self.deliver_slice(engine, now, &|| false)
+            .map(|(summary, _)| summary)
+    }
+
+    /// Like [`Deliverer::deliver_due`], but gives way once `give_way` says so, asked after each
+    /// row (at least one row is handled). Also says whether rows due at `now` may be left: a
+    /// long-running server delivers in such slices between its other work.
+    pub fn deliver_slice(
+        &mut self,
+        engine: &mut Engine<'_>,
+        now: i64,
+        give_way: &dyn Fn() -> bool,
+    ) -> Result<(DeliverySummary, bool), DeliverError> {
         let mut summary = DeliverySummary::default();
         if self.target == Target::None {
-            return Ok(summary);
+            return Ok((summary, false));
         }
         let id = match self.store_id.take() {
             Some(id) => id,
@@ -247,7 +260,7 @@ impl Deliverer {
             for row in rows {
                 after = row.id;
                 if engine.stopping() {
-                    return Ok(summary);
+                    return Ok((summary, true));
                 }
                 self.throttle.wait(domain(&row));
                 let attempt = self.attempt(&row)?;
@@ -259,9 +272,17 @@ impl Deliverer {
                     DeliveryState::Failed => summary.failed += 1,
                     DeliveryState::Pending => {}
                 }
+                if give_way() {
+                    return Ok((summary, true));
+                }
             }
         }
-        Ok(summary)
+        Ok((summary, false))
+    }
+
+    /// The target messages go to.
+    pub fn target(&self) -> &Target {
+        &self.target
     }
 
     /// Hands one row over.

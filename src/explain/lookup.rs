@@ -15,6 +15,17 @@ pub fn resolve_person(store: &dyn Store, who: &str) -> Result<Option<PersonId>, 
     store.person_by_email(who)
 }
 
+/// Why a question could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    /// The person or the campaign is unknown: the message says which, with a suggestion.
+    #[error("{0}")]
+    Unknown(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Explains `person` (id or email) against `campaign` at `at` (default: the store's clock), or
 /// says in one line what is unknown, with a suggestion.
 pub fn explain_named(
@@ -24,33 +35,33 @@ pub fn explain_named(
     person: &str,
     campaign: &str,
     at: Option<i64>,
-) -> Result<serde_json::Value, String> {
+) -> Result<serde_json::Value, LookupError> {
     let Some(cid) = program.campaign(campaign) else {
         let hint = did_you_mean(campaign, program.campaigns.iter().map(|c| c.name.as_str()));
-        return Err(with_hint(
+        return Err(LookupError::Unknown(with_hint(
             format!("no campaign is called `{campaign}`"),
             hint,
-        ));
+        )));
     };
-    let db = |e: StoreError| e.to_string();
-    let found = match resolve_person(store, person).map_err(db)? {
-        Some(id) => store.person(id).map_err(db)?,
+    let found = match resolve_person(store, person)? {
+        Some(id) => store.person(id)?,
         None => None,
     };
     let Some(found) = found else {
         let mut emails = Vec::new();
-        store
-            .scan_people(&mut |p| {
-                if let Some(e) = p.email() {
-                    emails.push(e.to_string());
-                }
-                Ok(())
-            })
-            .map_err(db)?;
+        store.scan_people(&mut |p| {
+            if let Some(e) = p.email() {
+                emails.push(e.to_string());
+            }
+            Ok(())
+        })?;
         let hint = did_you_mean(person, emails.iter().map(String::as_str));
-        return Err(with_hint(format!("no person is `{person}`"), hint));
+        return Err(LookupError::Unknown(with_hint(
+            format!("no person is `{person}`"),
+            hint,
+        )));
     };
-    let clock = match store.clock().map_err(db)? {
+    let clock = match store.clock()? {
         Some(t) => t,
         None => chrono::Utc::now().timestamp(),
     };
@@ -64,7 +75,7 @@ pub fn explain_named(
         clock,
         before: None,
     })
-    .map_err(db)
+    .map_err(LookupError::from)
 }
 
 fn with_hint(message: String, hint: Option<String>) -> String {

@@ -14,6 +14,6 @@ pub mod texts;
 pub use activity::explain_activity;
 pub use condition::explain_condition;
 pub use human::{Marks, Style};
-pub use lookup::{explain_named, resolve_person};
+pub use lookup::{explain_named, resolve_person, LookupError};
 pub use person::{explain_person, Question};
 pub use texts::Texts;

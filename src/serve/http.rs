@@ -20,6 +20,7 @@ use super::auth::{ApiKeys, Verdict};
 use super::metrics::Metrics;
 use super::reads::{self, Current, Page, ReadPool};
 use super::runner::{Rejection, RunnerHandle};
+use crate::explain::{explain_activity, explain_named, LookupError};
 use crate::store::{Store, StoreError};
 
 /// Bodies larger than this answer 413.
@@ -355,11 +356,6 @@ async fn get_campaigns(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-/// `GET /v1/explain?person=P&campaign=C`: answered by [`explain`] once explanations exist.
-async fn get_explain(Query(params): Query<ExplainParams>) -> Response {
-    explain(&params)
-}
-
 /// The parameters of `GET /v1/explain`.
 #[derive(Debug, Default, Deserialize)]
 pub struct ExplainParams {
@@ -367,15 +363,97 @@ pub struct ExplainParams {
     pub person: Option<String>,
     /// The campaign, by name.
     pub campaign: Option<String>,
+    /// The instant to explain (RFC 3339; default: the store's clock).
+    pub at: Option<String>,
+    /// An activity to explain instead of a person and a campaign.
+    pub activity: Option<i64>,
 }
 
-/// The answer to `GET /v1/explain` (LANGUAGE.md 12): not available in this build yet.
-pub fn explain(params: &ExplainParams) -> Response {
-    let _ = params;
-    error(
-        StatusCode::NOT_IMPLEMENTED,
-        "explain is not available yet in this version of camp",
-    )
+/// What an explanation request asks.
+enum Question {
+    Person {
+        person: String,
+        campaign: String,
+        at: Option<i64>,
+    },
+    Activity(i64),
+}
+
+/// `GET /v1/explain?person=P&campaign=C[&at=T]` or `GET /v1/explain?activity=ID`: the JSON
+/// object of `camp explain --format json` (LANGUAGE.md 12) for the program in force, read
+/// through a read-only connection; 404 with a suggestion when the person, the campaign or the
+/// activity is unknown.
+async fn get_explain(
+    State(state): State<Arc<AppState>>,
+    Query(params): Query<ExplainParams>,
+) -> Response {
+    let question = match params {
+        ExplainParams {
+            activity: Some(id),
+            person: None,
+            campaign: None,
+            at: None,
+        } => Question::Activity(id),
+        ExplainParams {
+            activity: None,
+            person: Some(person),
+            campaign: Some(campaign),
+            at,
+        } => {
+            let at = match at.as_deref().map(chrono::DateTime::parse_from_rfc3339) {
+                None => None,
+                Some(Ok(t)) => Some(t.timestamp()),
+                Some(Err(_)) => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        format!(
+                            "`at` is not an RFC 3339 instant: write it like `2026-03-01T09:00:00Z`, not `{}`",
+                            at.unwrap_or_default()
+                        ),
+                    )
+                }
+            };
+            Question::Person {
+                person,
+                campaign,
+                at,
+            }
+        }
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "ask `person` and `campaign` (and optionally `at`), or `activity` alone",
+            )
+        }
+    };
+    let state2 = Arc::clone(&state);
+    let answer = tokio::task::spawn_blocking(move || {
+        state2
+            .reads
+            .with_live(&state2.current, |store, live| match question {
+                Question::Activity(id) => {
+                    Ok(explain_activity(&live.program, &live.texts, store, id)?
+                        .ok_or_else(|| format!("the log has no activity {id}")))
+                }
+                Question::Person {
+                    person,
+                    campaign,
+                    at,
+                } => match explain_named(&live.program, &live.texts, store, &person, &campaign, at)
+                {
+                    Ok(e) => Ok(Ok(e)),
+                    Err(LookupError::Unknown(message)) => Ok(Err(message)),
+                    Err(LookupError::Store(e)) => Err(e),
+                },
+            })
+    })
+    .await;
+    match answer {
+        Ok(Ok(Ok(explanation))) => Json(explanation).into_response(),
+        Ok(Ok(Err(message))) => error(StatusCode::NOT_FOUND, message),
+        Ok(Err(e)) => store_error(&e),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "the read failed"),
+    }
 }
 
 /// `GET /health`: 200 when the store answers.

@@ -10,6 +10,9 @@
 //!   through read-only connections of their own ([`reads`]): SQLite's write-ahead log lets them
 //!   read what is committed while the runner writes.
 //!
+//! With `--deliver`, the runner also hands the outbox's due rows to their target
+//! ([`crate::deliver`]), in short slices between its other work.
+//!
 //! Scripts are reloaded on `SIGHUP` or a change of a script file ([`watch`]). `SIGINT` and
 //! `SIGTERM` stop the HTTP side from accepting, let the requests in hand finish, and end the
 //! runner between two units of work, after a commit.
@@ -41,6 +44,8 @@ pub struct Config {
     pub db_path: String,
     /// The script files, watched for changes.
     pub files: Vec<PathBuf>,
+    /// Where the outbox's rows are delivered.
+    pub deliver: crate::deliver::Target,
 }
 
 /// Why `camp serve` stopped with an error.
@@ -57,15 +62,18 @@ pub enum ServeError {
     Store(#[from] crate::store::StoreError),
 }
 
-/// Serves `program` over `store` (opened for writing, its runner lock held) until `stop` is
-/// requested; `loader` reloads the scripts. The bound address is printed on standard output
-/// as `listening on http://ADDR` (or `https://`) before anything is served.
+/// Serves `live` (a program and its texts) over `store` (opened for writing, its runner lock
+/// held) until `stop` is requested; `loader` reloads the scripts; `deliverer`, made for the
+/// program with `config.deliver`, delivers (`None` with the target `none`). The bound address
+/// is printed on standard output as `listening on http://ADDR` (or `https://`) before anything
+/// is served.
 pub fn run(
-    program: crate::check::ir::Program,
+    live: reads::Live,
     store: &mut dyn crate::store::Store,
     config: Config,
     stop: crate::engine::stop::Stop,
     loader: runner::Loader<'_>,
+    deliverer: Option<crate::deliver::Deliverer>,
 ) -> Result<(), ServeError> {
     use std::io::Write;
     use std::sync::atomic::AtomicBool;
@@ -100,7 +108,7 @@ pub fn run(
         }
     };
     // The store is ready for the program before anyone reads it; its clock starts now.
-    store.prepare(&program)?;
+    store.prepare(&live.program)?;
     if store.clock()?.is_none() {
         store.set_clock(chrono::Utc::now().timestamp())?;
     }
@@ -113,7 +121,7 @@ pub fn run(
         .local_addr()
         .map_err(|e| ServeError::Listen(config.listen, e.to_string()))?;
 
-    let current = Arc::new(reads::Current::new(Arc::new(program)));
+    let current = Arc::new(reads::Current::new(live));
     let reload = Arc::new(AtomicBool::new(false));
     if let Err(e) = watch::on_sighup(&reload) {
         tracing::warn!(error = %e, "SIGHUP will not reload the scripts");
@@ -125,12 +133,15 @@ pub fn run(
             None
         }
     };
-    let (mut runner, handle) = runner::runner(store, Arc::clone(&current), stop, reload, loader);
+    let metrics = Arc::new(metrics::Metrics::new(last_activity));
+    let delivery = runner::Delivery::new(config.deliver.clone(), deliverer, Arc::clone(&metrics));
+    let (mut runner, handle) =
+        runner::runner(store, Arc::clone(&current), stop, reload, loader, delivery);
     let state = Arc::new(http::AppState {
         runner: handle,
         reads: reads::ReadPool::new(&config.db_path),
         current,
-        metrics: Arc::new(metrics::Metrics::new(last_activity)),
+        metrics,
         keys: config.keys.clone(),
     });
     let server = axum_server::Handle::new();

@@ -8,34 +8,50 @@ use serde_json::{json, Value as Json};
 use crate::check::ir::{CampaignKind, Program};
 use crate::engine::schedule::next_after;
 use crate::engine::value::{instant, rfc3339};
+use crate::explain::Texts;
 use crate::report::{activity_json, outbox_json, person_json};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{LogQuery, PersonId, Store, StoreError};
 
+/// A checked program with the texts of its scripts (for explanations).
+#[derive(Clone, Debug)]
+pub struct Live {
+    /// The checked program.
+    pub program: Arc<Program>,
+    /// The filters, triggers and rules as the scripts write them.
+    pub texts: Arc<Texts>,
+}
+
 /// The program in force, with a number that changes at each reload.
 #[derive(Debug)]
 pub struct Current {
-    program: RwLock<(u64, Arc<Program>)>,
+    program: RwLock<(u64, Live)>,
 }
 
 impl Current {
     /// The program the server started with.
-    pub fn new(program: Arc<Program>) -> Current {
+    pub fn new(live: Live) -> Current {
         Current {
-            program: RwLock::new((0, program)),
+            program: RwLock::new((0, live)),
         }
     }
 
     /// The program in force and its generation.
     pub fn get(&self) -> (u64, Arc<Program>) {
+        let (generation, live) = self.live();
+        (generation, live.program)
+    }
+
+    /// The program in force with its texts, and its generation.
+    pub fn live(&self) -> (u64, Live) {
         let g = self.program.read().unwrap_or_else(|e| e.into_inner());
-        (g.0, Arc::clone(&g.1))
+        (g.0, g.1.clone())
     }
 
     /// Puts a reloaded program in force.
-    pub fn set(&self, program: Arc<Program>) {
+    pub fn set(&self, live: Live) {
         let mut g = self.program.write().unwrap_or_else(|e| e.into_inner());
-        *g = (g.0 + 1, program);
+        *g = (g.0 + 1, live);
     }
 }
 
@@ -77,7 +93,17 @@ impl ReadPool {
         current: &Current,
         f: impl FnOnce(&dyn Store, &Program) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let (generation, program) = current.get();
+        self.with_live(current, |store, live| f(store, &live.program))
+    }
+
+    /// Runs `f` with a connection prepared for the program of `current`, given with its texts.
+    pub fn with_live<T>(
+        &self,
+        current: &Current,
+        f: impl FnOnce(&dyn Store, &Live) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let (generation, live) = current.live();
+        let program = &live.program;
         let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut slot = match taken {
             Some((g, store)) => SqliteStoreSlot {
@@ -94,10 +120,10 @@ impl ReadPool {
         };
         if slot.generation != generation {
             // The runner prepared the store for this program: this only reads the columns.
-            store.prepare(&program)?;
+            store.prepare(program)?;
             slot.generation = generation;
         }
-        let result = f(&*store, &program);
+        let result = f(&*store, &live);
         if result.is_ok() {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
             if idle.len() < IDLE {

@@ -5,6 +5,10 @@
 //! due instant, a request, or a tick ([`TICK`], when signals and reloads are looked at). A run
 //! in progress gives way to requests between two units of work once it has run
 //! [`GIVE_WAY_AFTER`]: the requests are answered and the run goes on where it was.
+//!
+//! With a delivery target (`--deliver`), outbox rows due are delivered between runs, in slices
+//! of at most [`DELIVERY_SLICE`] (and one row): a waiting request ends a slice, and the next
+//! slice comes after the requests are answered.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -14,8 +18,10 @@ use std::time::Duration;
 use axum::body::Bytes;
 use tokio::sync::oneshot;
 
-use super::reads::Current;
+use super::metrics::Metrics;
+use super::reads::{Current, Live};
 use crate::check::ir::Program;
+use crate::deliver::{DeliverError, Deliverer, DeliverySummary, Target};
 use crate::engine::events::{ImportSummary, InputRejected};
 use crate::engine::inputs::{parse_people_csv, parse_people_json, InputError};
 use crate::engine::run::{Engine, RunSummary};
@@ -26,6 +32,11 @@ use crate::store::{Store, StoreError};
 pub const TICK: Duration = Duration::from_millis(100);
 /// A run gives way to waiting requests once it has run this long.
 pub const GIVE_WAY_AFTER: Duration = Duration::from_millis(5);
+
+/// A slice of deliveries ends once it has run this long (or a request is waiting).
+pub const DELIVERY_SLICE: Duration = Duration::from_millis(50);
+/// Rows waiting for a later try are looked for this often when nothing else happens.
+const DELIVERY_POLL: Duration = Duration::from_secs(1);
 
 /// The name given to a request's body in messages.
 const BODY: &str = "body";
@@ -103,8 +114,106 @@ impl RunnerHandle {
     }
 }
 
-/// Reloads the scripts: the checked program, or `None` (the diagnostics are logged).
-pub type Loader<'a> = Box<dyn FnMut() -> Option<Program> + 'a>;
+/// Reloads the scripts: the checked program with its texts, or `None` (the diagnostics are
+/// logged).
+pub type Loader<'a> = Box<dyn FnMut() -> Option<Live> + 'a>;
+
+/// Delivery from the runner: the target, the deliverer for the program in force, the metrics
+/// the outcomes are counted in.
+pub struct Delivery {
+    /// Where messages go.
+    pub target: Target,
+    /// The deliverer for the program in force (`None` with the target `none`).
+    pub deliverer: Option<Deliverer>,
+    /// Where `camp_deliveries_total` is counted.
+    pub metrics: Arc<Metrics>,
+    /// Whether rows may be due that a slice has not handled yet.
+    pending: bool,
+    /// When due rows were last looked for.
+    looked: std::time::Instant,
+}
+
+impl Delivery {
+    /// Delivery to `target` with `deliverer`, made for the program the server starts with.
+    pub fn new(target: Target, deliverer: Option<Deliverer>, metrics: Arc<Metrics>) -> Delivery {
+        Delivery {
+            target,
+            deliverer,
+            metrics,
+            pending: true,
+            looked: std::time::Instant::now(),
+        }
+    }
+
+    /// A deliverer for a reloaded program (`Ok(None)` with the target `none`).
+    fn for_program(&self, program: &Program) -> Result<Option<Deliverer>, DeliverError> {
+        match self.target {
+            Target::None => Ok(None),
+            _ => Deliverer::new(program, self.target.clone()).map(Some),
+        }
+    }
+
+    /// Counts a slice's outcomes.
+    fn count(&self, s: &DeliverySummary) {
+        for (outcome, n) in [
+            ("delivered", s.delivered),
+            ("bounced", s.bounced),
+            ("retrying", s.retrying),
+            ("failed", s.failed),
+        ] {
+            if n > 0 {
+                self.metrics
+                    .deliveries
+                    .with_label_values(&[outcome])
+                    .inc_by(u64::from(n));
+            }
+        }
+        if s.total() > 0 {
+            tracing::info!(
+                delivered = s.delivered,
+                bounced = s.bounced,
+                retrying = s.retrying,
+                failed = s.failed,
+                "delivered"
+            );
+        }
+    }
+
+    /// Delivers one slice of the rows due at `now`, when some may be: after other work
+    /// (`dirty`), when the previous slice left rows, or every [`DELIVERY_POLL`] for retries.
+    /// Whether rows due may be left.
+    fn slice(
+        &mut self,
+        engine: &mut Engine<'_>,
+        now: i64,
+        dirty: bool,
+        interrupt: &AtomicBool,
+    ) -> Result<bool, StoreError> {
+        let Some(deliverer) = self.deliverer.as_mut() else {
+            return Ok(false);
+        };
+        if !(dirty || self.pending || self.looked.elapsed() >= DELIVERY_POLL) {
+            return Ok(false);
+        }
+        self.looked = std::time::Instant::now();
+        let started = std::time::Instant::now();
+        let give_way = || started.elapsed() >= DELIVERY_SLICE || interrupt.load(Ordering::SeqCst);
+        match deliverer.deliver_slice(engine, now, &give_way) {
+            Ok((summary, more)) => {
+                self.count(&summary);
+                self.pending = more;
+            }
+            Err(DeliverError::Store(e)) => return Err(e),
+            Err(e) => {
+                // A target that cannot be written (a full disk, a directory removed): the
+                // rows stay due and are tried again at the next poll.
+                tracing::error!(error = %e, "delivery failed");
+                self.pending = false;
+            }
+        }
+        Ok(self.pending)
+    }
+}
 
 /// The runner's side.
 pub struct Runner<'a> {
@@ -115,16 +224,19 @@ pub struct Runner<'a> {
     stop: Stop,
     reload: Arc<AtomicBool>,
     loader: Loader<'a>,
+    delivery: Delivery,
 }
 
 /// A new runner over `store` and its handle for the HTTP side. `reload` is set (by a signal or
-/// a file watcher) when the scripts are to be reloaded with `loader`.
+/// a file watcher) when the scripts are to be reloaded with `loader`; `delivery` says where
+/// the outbox's rows go.
 pub fn runner<'a>(
     store: &'a mut dyn Store,
     current: Arc<Current>,
     stop: Stop,
     reload: Arc<AtomicBool>,
     loader: Loader<'a>,
+    delivery: Delivery,
 ) -> (Runner<'a>, RunnerHandle) {
     let (tx, rx) = std::sync::mpsc::channel();
     let interrupt = Arc::new(AtomicBool::new(false));
@@ -137,6 +249,7 @@ pub fn runner<'a>(
             stop,
             reload,
             loader,
+            delivery,
         },
         RunnerHandle { tx, interrupt },
     )
@@ -150,7 +263,7 @@ fn wall_ms() -> i64 {
 /// What ended a stretch of work with one program.
 enum Next {
     /// The scripts were reloaded without errors.
-    Reload(Arc<Program>),
+    Reload(Live),
     Stop,
 }
 
@@ -176,21 +289,29 @@ impl Runner<'_> {
                 &self.stop,
                 &self.reload,
                 &mut self.loader,
+                &mut self.delivery,
             )?;
             drop(engine);
             match next {
                 Next::Stop => return Ok(()),
-                Next::Reload(new) => match self.store.prepare(&new) {
-                    // The store takes the new program: it is in force, readers included.
-                    Ok(()) => {
-                        self.current.set(Arc::clone(&new));
-                        program = new;
-                        tracing::info!("the new program is running");
+                Next::Reload(new) => match self.delivery.for_program(&new.program) {
+                    Err(e) => {
+                        tracing::error!(error = %e, "the new program cannot deliver: the running program stays");
                     }
-                    Err(e @ StoreError::Schema(_)) => {
-                        tracing::error!(error = %e, "the store cannot take the new program: the running program stays");
-                    }
-                    Err(e) => return Err(e),
+                    Ok(deliverer) => match self.store.prepare(&new.program) {
+                        // The store takes the new program: it is in force, readers included.
+                        Ok(()) => {
+                            program = Arc::clone(&new.program);
+                            self.current.set(new);
+                            self.delivery.deliverer = deliverer;
+                            self.delivery.pending = true;
+                            tracing::info!("the new program is running");
+                        }
+                        Err(e @ StoreError::Schema(_)) => {
+                            tracing::error!(error = %e, "the store cannot take the new program: the running program stays");
+                        }
+                        Err(e) => return Err(e),
+                    },
                 },
             }
         }
@@ -223,6 +344,7 @@ fn drive(
     stop: &Stop,
     reload: &AtomicBool,
     loader: &mut Loader<'_>,
+    delivery: &mut Delivery,
 ) -> Result<Next, StoreError> {
     // Whether something may be due that `next_due` does not know of (schedules are read by a
     // run; a request may have added inputs).
@@ -233,9 +355,9 @@ fn drive(
         }
         if reload.swap(false, Ordering::SeqCst) {
             tracing::info!("reloading the scripts");
-            if let Some(program) = loader() {
+            if let Some(live) = loader() {
                 engine.flush()?;
-                return Ok(Next::Reload(Arc::new(program)));
+                return Ok(Next::Reload(live));
             }
             tracing::warn!("the scripts have errors: the running program stays");
         }
@@ -246,6 +368,8 @@ fn drive(
         }
         let wall = wall_ms().div_euclid(1000);
         let clock = engine.clock()?;
+        // Whether the outbox may have new rows: a request or a run.
+        let mut worked = dirty;
         if clock.is_none_or(|c| c <= wall) {
             let due = if dirty {
                 Some(i64::MIN)
@@ -255,6 +379,7 @@ fn drive(
             if due.is_some_and(|d| d <= wall) {
                 let summary = engine.run_until(wall)?;
                 dirty = summary.interrupted;
+                worked = true;
                 report(&summary);
                 if summary.interrupted {
                     continue;
@@ -263,6 +388,11 @@ fn drive(
                     return Ok(Next::Stop);
                 }
             }
+        }
+        // Deliveries, a slice at a time, at the instant events happen now.
+        let now = engine.clock()?.map_or(wall, |c| c.max(wall));
+        if delivery.slice(engine, now, worked, interrupt)? {
+            continue;
         }
         // Sleep until the next due instant (not before the store's clock), a request or a tick.
         let clock = engine.clock()?;
