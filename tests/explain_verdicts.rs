@@ -293,13 +293,7 @@ fn change(
 }
 
 fn engine_verdicts(store: &SqliteStore, program: &Program, people: &[i64], now: i64) -> Vec<bool> {
-    let eval = Eval {
-        program,
-        store,
-        now,
-        tz: program.settings.time_zone,
-        past: None,
-    };
+    let eval = Eval::new(program, store, now);
     let mut out = Vec::new();
     for p in people {
         let person = store.person(*p).unwrap().unwrap();
@@ -343,13 +337,7 @@ fn explained_verdicts(
             assert_eq!(e["qualifies"].as_bool(), Some(logic), "{context}\n{e:#}");
             if at == clock {
                 // Each filter's verdict is the engine's verdict on that condition alone.
-                let eval = Eval {
-                    program,
-                    store,
-                    now: at,
-                    tz: program.settings.time_zone,
-                    past: None,
-                };
+                let eval = Eval::new(program, store, at);
                 for (n, cond) in c.filters.conditions.iter().enumerate() {
                     let engine = eval.cond(cond, &person).unwrap();
                     assert_eq!(

@@ -93,6 +93,24 @@ impl Recorder for CondReport {
     }
 }
 
+impl<'a> Eval<'a> {
+    /// Evaluates against the store's current tables at `now`, in the program's time zone.
+    pub fn new(program: &'a Program, store: &'a dyn Store, now: i64) -> Eval<'a> {
+        Eval {
+            program,
+            store,
+            now,
+            tz: program.settings.time_zone,
+            past: None,
+        }
+    }
+
+    /// The same evaluation with memberships as of a past instant, reconstructed from the log.
+    pub fn as_of(self, past: Option<&'a AsOf>) -> Eval<'a> {
+        Eval { past, ..self }
+    }
+}
+
 impl Eval<'_> {
     /// Whether the filters hold for `person` under their `match` logic.
     pub fn filters(&self, filters: &Filters, person: &Person) -> Result<bool> {

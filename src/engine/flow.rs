@@ -601,14 +601,7 @@ impl Runner<'_> {
                     return Ok(Next::Continue);
                 };
                 let qualified = exec_depth < MAX_EXECUTE_DEPTH
-                    && Eval {
-                        program,
-                        store: &*self.store,
-                        now: self.now,
-                        tz: self.tz(),
-                        past: None,
-                    }
-                    .filters(&c.filters, person)?;
+                    && Eval::new(program, &*self.store, self.now).filters(&c.filters, person)?;
                 let l = Log::new(ActivityType::ExecuteCampaign, Some(cname), path)
                     .primary(&c.name)
                     .attrs(json!({ "qualified": qualified }));
@@ -696,13 +689,7 @@ impl Runner<'_> {
                 branches,
                 otherwise,
             } => {
-                let eval = Eval {
-                    program,
-                    store: &*self.store,
-                    now: self.now,
-                    tz: self.tz(),
-                    past: None,
-                };
+                let eval = Eval::new(program, &*self.store, self.now);
                 let mut chosen = None;
                 for (cond, steps) in branches {
                     if eval.cond(cond, person)? {

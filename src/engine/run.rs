@@ -676,13 +676,7 @@ impl<'a> Engine<'a> {
                 )?;
                 continue;
             }
-            let eval = Eval {
-                program,
-                store: &*self.store,
-                now,
-                tz,
-                past: None,
-            };
+            let eval = Eval::new(program, &*self.store, now);
             if !eval.filters(&c.filters, &person)? {
                 continue;
             }

@@ -69,13 +69,7 @@ pub fn explain_person(q: &Question<'_>) -> Result<Json> {
         return Ok(Json::Object(out));
     };
     out.insert("existed".into(), json!(true));
-    let eval = Eval {
-        program,
-        store: q.store,
-        now: q.at,
-        tz,
-        past: asof.as_ref(),
-    };
+    let eval = Eval::new(program, q.store, q.at).as_of(asof.as_ref());
     let report = eval.explain_filters(&campaign.filters, &person)?;
     let texts = q.texts.campaign(&campaign.name);
     let (filters, logic) = filters_json(program, q.texts, &texts, &campaign.filters, &report);
@@ -257,13 +251,7 @@ fn count_as_of(q: &Question<'_>, filters: &Filters) -> Result<u64> {
     for p in &people {
         let asof = AsOf::reconstruct_before(q.program, q.store, p, q.at, q.before)?;
         let Some(then) = &asof.person else { continue };
-        let eval = Eval {
-            program: q.program,
-            store: q.store,
-            now: q.at,
-            tz: q.program.settings.time_zone,
-            past: Some(&asof),
-        };
+        let eval = Eval::new(q.program, q.store, q.at).as_of(Some(&asof));
         if eval.filters(filters, then)? {
             count += 1;
         }

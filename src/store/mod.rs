@@ -612,13 +612,7 @@ pub fn select_by_scan(
     now: i64,
     f: &mut dyn FnMut(Person) -> Result<()>,
 ) -> Result<()> {
-    let eval = Eval {
-        program,
-        store,
-        now,
-        tz: program.settings.time_zone,
-        past: None,
-    };
+    let eval = Eval::new(program, store, now);
     store.scan_people(&mut |p| {
         if eval.filters(filters, &p)? {
             f(p)?;

@@ -757,13 +757,8 @@ impl Store for SqliteStore {
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(plan.params))?;
         // A clause that is only a superset: the filters decide, in memory.
-        let eval = (!plan.exact).then_some(crate::engine::conditions::Eval {
-            program,
-            store: self,
-            now,
-            tz: program.settings.time_zone,
-            past: None,
-        });
+        let eval =
+            (!plan.exact).then_some(crate::engine::conditions::Eval::new(program, self, now));
         while let Some(row) = rows.next()? {
             let p = self.read_person(row)?;
             if let Some(eval) = &eval {

@@ -50,13 +50,7 @@ pub fn evaluate(
     x: &Expect,
 ) -> Result<Option<Found>> {
     let tz = program.settings.time_zone;
-    let eval = Eval {
-        program,
-        store,
-        now,
-        tz,
-        past: None,
-    };
+    let eval = Eval::new(program, store, now);
     match x {
         Expect::Person { person, cond } => {
             let Some(p) = find(store, person)? else {

@@ -61,13 +61,7 @@ impl<'w> Why<'w> {
             marks: self.marks,
             tz,
         };
-        let eval = Eval {
-            program: cx.program,
-            store: cx.store,
-            now: cx.now,
-            tz,
-            past: None,
-        };
+        let eval = Eval::new(cx.program, cx.store, cx.now);
         let strings = Strings { src };
         let explain = |cond: &Cond, p: &Person, indent: usize| -> Result<String> {
             let e = explain_condition(&eval, &strings, written, cond, p)?;
