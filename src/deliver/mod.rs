@@ -48,6 +48,15 @@ pub enum DeliverError {
         /// What is wrong with it.
         why: String,
     },
+    /// `CAMP_SMTP_CA` cannot be read or holds no certificate.
+    #[error("cannot use the certificates of `{path}` (CAMP_SMTP_CA): {why}")]
+    #[diagnostic(code(camp::deliver::smtp_ca))]
+    SmtpCa {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        why: String,
+    },
     /// SMTP delivery needs a sender.
     #[error("delivering email over SMTP needs a sender: add `from \"Name <address@example.com>\"` to the `settings` block")]
     #[diagnostic(code(camp::deliver::no_sender))]
@@ -308,7 +317,7 @@ impl Deliverer {
                 })
             }
         };
-        match (&self.target, &self.smtp) {
+        match (&self.target, &mut self.smtp) {
             (Target::File(dir), _) => file::write_eml(dir, &row.key, &msg),
             (_, Some(smtp)) => Ok(smtp.send(&msg)),
             _ => Ok(Attempt::Transient {

@@ -17,6 +17,21 @@ pub struct Received {
     pub rcpt: String,
     /// The raw message.
     pub data: String,
+    /// Whether it came over TLS.
+    pub tls: bool,
+    /// The user the client authenticated as, if it did.
+    pub user: Option<String>,
+}
+
+/// How an [`SmtpServer`] speaks TLS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text only.
+    None,
+    /// Offers STARTTLS (and requires it when AUTH is set up).
+    StartTls,
+    /// TLS from the first byte (`smtps://`).
+    Implicit,
 }
 
 /// An SMTP server on a loopback port. Recipients choose the answer to their message's data:
@@ -24,32 +39,62 @@ pub struct Received {
 /// after its data on the first try (no answer), `bad` gets 550, `full` gets 552, `never` gets
 /// 451 every time; anything else 250.
 pub struct SmtpServer {
-    /// `smtp://127.0.0.1:PORT`.
+    /// `smtp://127.0.0.1:PORT` (`smtps://` for implicit TLS).
     pub url: String,
+    /// The PEM certificate of the authority that signed the server's certificate.
+    pub ca_pem: String,
     received: Arc<Mutex<Vec<Received>>>,
     /// Data transfers seen per recipient (answered or not).
     tries: Arc<Mutex<HashMap<String, u32>>>,
 }
 
+/// What every connection of one server shares.
+struct Shared {
+    tls: SmtpTls,
+    /// `user`, `password` required before `MAIL`.
+    auth: Option<(String, String)>,
+    config: Arc<rustls::ServerConfig>,
+    received: Arc<Mutex<Vec<Received>>>,
+    tries: Arc<Mutex<HashMap<String, u32>>>,
+}
+
 impl SmtpServer {
-    /// Starts the server on a free port; it serves until the test process ends.
+    /// Starts a plain server on a free port; it serves until the test process ends.
     pub fn start() -> SmtpServer {
+        SmtpServer::start_with(SmtpTls::None, None)
+    }
+
+    /// Starts a server speaking TLS as `tls` says, and requiring AUTH PLAIN with
+    /// `auth` (user, password) when given.
+    pub fn start_with(tls: SmtpTls, auth: Option<(&str, &str)>) -> SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("smtp://{}", listener.local_addr().unwrap());
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let tries = Arc::new(Mutex::new(HashMap::new()));
-        let (r, t) = (received.clone(), tries.clone());
+        let scheme = if tls == SmtpTls::Implicit {
+            "smtps"
+        } else {
+            "smtp"
+        };
+        let url = format!("{scheme}://{}", listener.local_addr().unwrap());
+        let (ca_pem, config) = tls_config();
+        let shared = Arc::new(Shared {
+            tls,
+            auth: auth.map(|(u, p)| (u.to_string(), p.to_string())),
+            config,
+            received: Arc::new(Mutex::new(Vec::new())),
+            tries: Arc::new(Mutex::new(HashMap::new())),
+        });
+        let (received, tries) = (shared.received.clone(), shared.tries.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { continue };
-                let (r, t) = (r.clone(), t.clone());
+                let shared = shared.clone();
                 std::thread::spawn(move || {
-                    let _ = serve_smtp(conn, &r, &t);
+                    let _ = serve_smtp(conn, &shared);
                 });
             }
         });
         SmtpServer {
             url,
+            ca_pem,
             received,
             tries,
         }
@@ -66,44 +111,115 @@ impl SmtpServer {
     }
 }
 
-/// A connection that acknowledges what it reads at once. SMTP clients that write a message's
-/// final dot in a segment of its own, without `TCP_NODELAY` (lettre does), would otherwise wait
-/// for the delayed acknowledgement of the message's last segment (40 ms on Linux) each time.
-struct QuickAck(TcpStream);
+/// A certificate authority's PEM and a server configuration whose certificate (for
+/// `127.0.0.1`) it signed.
+fn tls_config() -> (String, Arc<rustls::ServerConfig>) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+        )
+        .unwrap();
+    (ca.pem(), Arc::new(config))
+}
 
-impl Read for QuickAck {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.0.read(buf)?;
-        // `CAMP_SINK_DELAYED_ACK` keeps the kernel's delayed acknowledgements, as many servers
-        // do, to measure what they cost.
-        #[cfg(target_os = "linux")]
-        if std::env::var_os("CAMP_SINK_DELAYED_ACK").is_none() {
-            let _ = rustix::net::sockopt::set_tcp_quickack(&self.0, true);
+/// A byte stream a session runs on: plain TCP, or TLS over it.
+trait Stream: Read + Write + Send {}
+impl<S: Read + Write + Send> Stream for S {}
+
+fn serve_smtp(conn: TcpStream, shared: &Shared) -> std::io::Result<()> {
+    conn.set_nodelay(true)?;
+    match shared.tls {
+        SmtpTls::Implicit => {
+            let tls = rustls::ServerConnection::new(shared.config.clone()).map_err(io_error)?;
+            session(Box::new(rustls::StreamOwned::new(tls, conn)), true, shared)
         }
-        Ok(n)
+        _ => session(Box::new(conn), false, shared),
     }
 }
 
-fn serve_smtp(
-    conn: TcpStream,
-    received: &Mutex<Vec<Received>>,
-    tries: &Mutex<HashMap<String, u32>>,
-) -> std::io::Result<()> {
-    conn.set_nodelay(true)?;
-    let mut out = conn.try_clone()?;
-    let mut lines = BufReader::new(QuickAck(conn));
-    out.write_all(b"220 test.example ESMTP\r\n")?;
+fn io_error(e: rustls::Error) -> std::io::Error {
+    std::io::Error::other(e)
+}
+
+/// One SMTP session over `stream` (TLS already when `tls`).
+fn session(stream: Box<dyn Stream>, tls: bool, shared: &Shared) -> std::io::Result<()> {
+    let mut lines = BufReader::new(stream);
+    if !tls || shared.tls == SmtpTls::Implicit {
+        lines.get_mut().write_all(b"220 test.example ESMTP\r\n")?;
+    }
     let mut rcpt = String::new();
+    let mut user: Option<String> = None;
     let mut line = String::new();
     loop {
         line.clear();
         if lines.read_line(&mut line)? == 0 {
             return Ok(());
         }
+        let out = lines.get_mut();
         let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
         match verb.as_str() {
-            "EHLO" => out.write_all(b"250-test.example\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")?,
+            "EHLO" => {
+                let mut reply = String::from("250-test.example\r\n250-8BITMIME\r\n");
+                if shared.tls == SmtpTls::StartTls && !tls {
+                    reply.push_str("250-STARTTLS\r\n");
+                }
+                if shared.auth.is_some() && tls {
+                    reply.push_str("250-AUTH PLAIN\r\n");
+                }
+                reply.push_str("250 SMTPUTF8\r\n");
+                out.write_all(reply.as_bytes())?
+            }
             "HELO" => out.write_all(b"250 test.example\r\n")?,
+            "STAR" if shared.tls == SmtpTls::StartTls && !tls => {
+                out.write_all(b"220 go ahead\r\n")?;
+                let plain = lines.into_inner();
+                let conn =
+                    rustls::ServerConnection::new(shared.config.clone()).map_err(io_error)?;
+                return session(
+                    Box::new(rustls::StreamOwned::new(conn, plain)),
+                    true,
+                    shared,
+                );
+            }
+            "AUTH" => {
+                let given = line
+                    .trim_end()
+                    .strip_prefix("AUTH PLAIN ")
+                    .and_then(|b| {
+                        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b).ok()
+                    })
+                    .map(|raw| {
+                        raw.split(|&b| b == 0)
+                            .map(|p| String::from_utf8_lossy(p).into_owned())
+                            .collect::<Vec<_>>()
+                    });
+                match (&shared.auth, given.as_deref()) {
+                    (Some((u, p)), Some([_, gu, gp])) if gu == u && gp == p => {
+                        user = Some(u.clone());
+                        out.write_all(b"235 2.7.0 authenticated\r\n")?
+                    }
+                    _ => out.write_all(b"535 5.7.8 bad credentials\r\n")?,
+                }
+            }
+            "MAIL" if shared.auth.is_some() && user.is_none() => {
+                out.write_all(b"530 5.7.0 authentication required\r\n")?
+            }
             "MAIL" => {
                 rcpt.clear();
                 out.write_all(b"250 ok\r\n")?
@@ -130,7 +246,7 @@ fn serve_smtp(
                     data.push_str(line.strip_prefix('.').unwrap_or(&line));
                 }
                 let n = {
-                    let mut t = tries.lock().unwrap();
+                    let mut t = shared.tries.lock().unwrap();
                     let n = t.entry(rcpt.clone()).or_insert(0);
                     *n += 1;
                     *n
@@ -147,13 +263,15 @@ fn serve_smtp(
                     } else if local.starts_with("full") {
                         b"552 mailbox full\r\n"
                     } else {
-                        received.lock().unwrap().push(Received {
+                        shared.received.lock().unwrap().push(Received {
                             rcpt: rcpt.clone(),
                             data,
+                            tls,
+                            user: user.clone(),
                         });
                         b"250 queued\r\n"
                     };
-                out.write_all(reply)?;
+                lines.get_mut().write_all(reply)?;
             }
             "RSET" | "NOOP" => out.write_all(b"250 ok\r\n")?,
             "QUIT" => {
