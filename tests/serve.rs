@@ -1262,3 +1262,36 @@ campaign "Priced" {
     let files = std::fs::read_dir(dir.path().join("out")).unwrap().count();
     assert_eq!(files, people);
 }
+
+#[test]
+fn deliver_over_smtp_sends_the_email_and_stops_cleanly_on_sigterm() {
+    let smtp = servers::SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(dir.path(), "s.camp", &sign_up_with_sender());
+    let mut server = Server::start(
+        dir.path(),
+        &script,
+        "camp.db",
+        &["--deliver", &smtp.url],
+        &[],
+    );
+    let agent = agent();
+    let (status, body) = post(&agent, &server.url("/v1/events"), ANN_SIGNS_UP);
+    assert_eq!(status, 202, "{body}");
+    let delivered = until(Duration::from_secs(3), || {
+        person_log(&agent, &server, "ann@example.com")
+            .into_iter()
+            .find(|a| a["type"] == "email_delivered")
+    });
+    assert_eq!(delivered["attributes"]["status"], 250);
+    let received = smtp.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].rcpt, "ann@example.com");
+    server.signal("TERM");
+    assert_eq!(
+        server.wait(Duration::from_secs(10)),
+        Some(0),
+        "{}",
+        server.logs()
+    );
+}
