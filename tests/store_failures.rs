@@ -325,3 +325,51 @@ fn import_lists_every_unknown_column_with_the_way_to_declare_them() {
     );
     assert_eq!(snapshot(dir.path()), before, "no store left behind");
 }
+
+#[test]
+fn db_takes_a_sqlite_url_and_refuses_stores_it_cannot_open() {
+    let dir = workspace();
+    let d = dir.path();
+    // `sqlite:PATH` is the same store as PATH.
+    let out = camp_in(
+        d,
+        &[
+            "run",
+            "s.camp",
+            "--db",
+            "sqlite:camp.db",
+            "--until",
+            "2026-12-02T00:00:00Z",
+            "-q",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = camp_in(d, &["log", "--db", "sqlite:camp.db", "--format", "json"]);
+    assert!(log.status.success(), "{}", stderr(&log));
+    let text = String::from_utf8_lossy(&log.stdout);
+    assert!(
+        text.contains("\"send_email\"") && text.contains("ann@example.com"),
+        "{text}"
+    );
+    assert!(!d.join("sqlite:camp.db").exists());
+
+    let before = snapshot(d);
+    // A PostgreSQL URL is named, its password hidden; nothing is created.
+    for args in [
+        &RUN[..3],
+        &["log", "--db"][..],
+        &["serve", "s.camp", "--db"][..],
+    ] {
+        let mut args = args.to_vec();
+        args.push("postgres://camp:secret@db.example/camp");
+        let out = camp_in(d, &args);
+        refused(&out, "postgres://camp:***@db.example/camp");
+        assert!(!stderr(&out).contains("secret"), "{}", stderr(&out));
+    }
+    // Another scheme is not a kind of store.
+    refused(
+        &camp_in(d, &["people", "--db", "mysql://db.example/camp"]),
+        "`mysql` is not a kind of store",
+    );
+    assert_eq!(snapshot(d), before, "nothing changed");
+}

@@ -14,6 +14,7 @@ use crate::deliver::{DeliverError, Deliverer, Target};
 use crate::explain::Texts;
 use crate::serve::reads::Live;
 use crate::serve::{ApiKeys, Config};
+use crate::store::open::Location;
 use crate::workspace::Workspace;
 
 /// Arguments of `camp serve`.
@@ -113,10 +114,17 @@ fn run_inner(args: &ServeArgs) -> Result<(), Exit> {
         return Err(EXIT_FAILURE);
     }
     let db_name = args.db.clone().unwrap_or_else(|| "camp.db".to_string());
-    if db_name == ":memory:" {
-        eprintln!("error: camp serve needs a store file: pass --db PATH");
-        return Err(EXIT_FAILURE);
-    }
+    let location = match Location::parse(&db_name) {
+        Ok(Location::Memory) => {
+            eprintln!("error: camp serve needs a store file: pass --db PATH");
+            return Err(EXIT_FAILURE);
+        }
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Err(EXIT_FAILURE);
+        }
+    };
     let (ws, program) = load_program(&args.files)?;
     // A missing sender is reported before the store is opened, as `camp deliver` does.
     let deliverer = match target {
@@ -137,7 +145,7 @@ fn run_inner(args: &ServeArgs) -> Result<(), Exit> {
         listen,
         keys,
         tls: args.tls_cert.clone().zip(args.tls_key.clone()),
-        db_path: db_name.clone(),
+        db: location,
         files: args.files.clone(),
         deliver: target,
     };

@@ -40,8 +40,8 @@ pub struct Config {
     pub keys: ApiKeys,
     /// The certificate chain and private key (PEM) to serve HTTPS with.
     pub tls: Option<(PathBuf, PathBuf)>,
-    /// The store's file, for the read-only connections.
-    pub db_path: String,
+    /// The store, for the reading connections.
+    pub db: crate::store::open::Location,
     /// The script files, watched for changes.
     pub files: Vec<PathBuf>,
     /// Where the outbox's rows are delivered.
@@ -139,7 +139,7 @@ pub fn run(
         runner::runner(store, Arc::clone(&current), stop, reload, loader, delivery);
     let state = Arc::new(http::AppState {
         runner: handle,
-        reads: reads::ReadPool::new(&config.db_path),
+        reads: reads::ReadPool::new(config.db.clone()),
         current,
         metrics,
         keys: config.keys.clone(),

@@ -10,7 +10,7 @@ use crate::engine::schedule::next_after;
 use crate::engine::value::{instant, rfc3339};
 use crate::explain::Texts;
 use crate::report::{activity_json, outbox_json, person_json};
-use crate::store::sqlite::SqliteStore;
+use crate::store::open::{reader, Location};
 use crate::store::{LogQuery, PersonId, Store, StoreError};
 
 /// A checked program with the texts of its scripts (for explanations).
@@ -57,14 +57,14 @@ impl Current {
 
 /// Read-only connections to the store, kept for reuse.
 pub struct ReadPool {
-    path: String,
-    idle: Mutex<Vec<(u64, SqliteStore)>>,
+    location: Location,
+    idle: Mutex<Vec<(u64, Box<dyn Store + Send>)>>,
 }
 
 impl std::fmt::Debug for ReadPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReadPool")
-            .field("path", &self.path)
+            .field("location", &self.location)
             .finish_non_exhaustive()
     }
 }
@@ -73,16 +73,16 @@ impl std::fmt::Debug for ReadPool {
 const IDLE: usize = 8;
 
 /// A connection taken from a [`ReadPool`], prepared for the program in force.
-struct SqliteStoreSlot {
+struct Slot {
     generation: u64,
-    store: Option<SqliteStore>,
+    store: Option<Box<dyn Store + Send>>,
 }
 
 impl ReadPool {
-    /// Connections to the store at `path` (opened when needed).
-    pub fn new(path: &str) -> ReadPool {
+    /// Connections to the store at `location` (opened when needed).
+    pub fn new(location: Location) -> ReadPool {
         ReadPool {
-            path: path.to_string(),
+            location,
             idle: Mutex::new(Vec::new()),
         }
     }
@@ -106,13 +106,13 @@ impl ReadPool {
         let program = &live.program;
         let taken = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut slot = match taken {
-            Some((g, store)) => SqliteStoreSlot {
+            Some((g, store)) => Slot {
                 generation: g,
                 store: Some(store),
             },
-            None => SqliteStoreSlot {
+            None => Slot {
                 generation: u64::MAX,
-                store: Some(SqliteStore::open(&self.path)?),
+                store: Some(reader(&self.location)?),
             },
         };
         let Some(store) = slot.store.as_mut() else {
@@ -123,7 +123,7 @@ impl ReadPool {
             store.prepare(program)?;
             slot.generation = generation;
         }
-        let result = f(&*store, &live);
+        let result = f(&**store, &live);
         if result.is_ok() {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
             if idle.len() < IDLE {

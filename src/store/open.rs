@@ -25,9 +25,87 @@ pub enum Access<'a> {
     },
 }
 
+/// Where a store is, as `--db` names it (LANGUAGE.md 13.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file: a path, or `sqlite:PATH`.
+    Sqlite(String),
+    /// A throw-away SQLite store in memory (`:memory:`).
+    Memory,
+    /// A PostgreSQL database (`postgres://...` or `postgresql://...`), its URL with any
+    /// password hidden.
+    Postgres(String),
+}
+
+impl Location {
+    /// Reads a `--db` argument: `:memory:`, `sqlite:PATH`, `postgres://...`,
+    /// `postgresql://...`, any other `scheme://` (refused), or a path.
+    pub fn parse(db: &str) -> Result<Location, OpenError> {
+        if db == ":memory:" || db == "sqlite::memory:" {
+            return Ok(Location::Memory);
+        }
+        if let Some(path) = db.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if path.is_empty() {
+                return Err(OpenError::Url(db.to_string(), "the path is missing".into()));
+            }
+            return Ok(Location::Sqlite(path.to_string()));
+        }
+        for scheme in ["postgres://", "postgresql://"] {
+            if let Some(rest) = db.strip_prefix(scheme) {
+                return Ok(Location::Postgres(format!(
+                    "{scheme}{}",
+                    hide_password(rest)
+                )));
+            }
+        }
+        if let Some((scheme, _)) = db.split_once("://") {
+            if !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            {
+                return Err(OpenError::Url(
+                    db.to_string(),
+                    format!("`{scheme}` is not a kind of store: give a SQLite path, `sqlite:PATH` or `postgres://user@host/dbname`"),
+                ));
+            }
+        }
+        Ok(Location::Sqlite(db.to_string()))
+    }
+
+    /// The SQLite path (`:memory:` for a store in memory), for a SQLite location.
+    pub fn sqlite_path(&self) -> Option<&str> {
+        match self {
+            Location::Sqlite(p) => Some(p),
+            Location::Memory => Some(":memory:"),
+            Location::Postgres(_) => None,
+        }
+    }
+}
+
+/// `user:password@host/db` with the password hidden (`user:***@host/db`).
+fn hide_password(rest: &str) -> String {
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}{tail}"),
+            None => rest.to_string(),
+        },
+        None => rest.to_string(),
+    }
+}
+
 /// Why a store could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
+    /// `--db` looks like a URL camp cannot use.
+    #[error("`{0}` does not name a store: {1}")]
+    Url(String, String),
+    /// A PostgreSQL URL: this build has the SQLite store only.
+    #[error("`{0}` names a PostgreSQL store, which this version of camp cannot open yet: give a SQLite file (a path or `sqlite:PATH`)")]
+    Postgres(String),
     /// Reading a store that does not exist.
     #[error("`{0}` does not exist: run `camp run` or `camp import` first")]
     Missing(String),
@@ -138,8 +216,14 @@ impl Drop for OpenStore {
     }
 }
 
-/// Opens the store at `db` (a path or `:memory:`) for `access`.
+/// Opens the store that `--db` names (`db`: a path, `sqlite:PATH`, `:memory:`) for `access`.
 pub fn open(db: &str, access: Access<'_>) -> Result<OpenStore, OpenError> {
+    let db = match Location::parse(db)? {
+        Location::Postgres(url) => return Err(OpenError::Postgres(url)),
+        Location::Memory => ":memory:".to_string(),
+        Location::Sqlite(path) => path,
+    };
+    let db = db.as_str();
     let memory = db == ":memory:";
     let path = Path::new(db);
     if !memory && path.is_dir() {
@@ -179,6 +263,19 @@ pub fn open(db: &str, access: Access<'_>) -> Result<OpenStore, OpenError> {
     Ok(opened)
 }
 
+/// Opens a store for the reading side of a server: no lock (the server's runner holds it).
+pub fn reader(location: &Location) -> Result<Box<dyn Store + Send>, StoreError> {
+    match location {
+        Location::Postgres(url) => Err(StoreError::Unsupported(format!(
+            "`{url}` names a PostgreSQL store, which this version of camp cannot open yet"
+        ))),
+        _ => {
+            let path = location.sqlite_path().unwrap_or(":memory:");
+            Ok(Box::new(SqliteStore::open(path)?))
+        }
+    }
+}
+
 /// Checks, without changing anything, that the store's file (when it exists) and its folder can
 /// be written.
 fn writable(db: &str, exists: bool) -> Result<(), OpenError> {
@@ -203,4 +300,45 @@ fn writable(db: &str, exists: bool) -> Result<(), OpenError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations() {
+        let sqlite = |p: &str| Some(Location::Sqlite(p.to_string()));
+        assert_eq!(Location::parse("camp.db").ok(), sqlite("camp.db"));
+        assert_eq!(Location::parse("sqlite:camp.db").ok(), sqlite("camp.db"));
+        assert_eq!(
+            Location::parse("sqlite:///tmp/c.db").ok(),
+            sqlite("/tmp/c.db")
+        );
+        assert_eq!(
+            Location::parse("dir/with:colon.db").ok(),
+            sqlite("dir/with:colon.db")
+        );
+        assert_eq!(Location::parse(":memory:").ok(), Some(Location::Memory));
+        assert_eq!(
+            Location::parse("postgres://camp:pw@db.example:5432/camp").ok(),
+            Some(Location::Postgres(
+                "postgres://camp:***@db.example:5432/camp".into()
+            ))
+        );
+        assert_eq!(
+            Location::parse("postgresql://camp@db.example/camp").ok(),
+            Some(Location::Postgres(
+                "postgresql://camp@db.example/camp".into()
+            ))
+        );
+        assert!(matches!(
+            Location::parse("mysql://x/y"),
+            Err(OpenError::Url(..))
+        ));
+        assert!(matches!(
+            Location::parse("sqlite:"),
+            Err(OpenError::Url(..))
+        ));
+    }
 }
