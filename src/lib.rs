@@ -2,6 +2,10 @@
 //!
 //! The pipeline: [`syntax`] turns text into an owned AST, [`check`] resolves and types it into
 //! the checked program ([`check::ir`]), and the engine runs that program against a store.
+//! [`cond`] says what a condition means whatever the store: the engine's evaluator applies its
+//! field tests and activity matches, and each store renders its backend-neutral push-down of a
+//! smart list (a superset and a subset predicate) in its own SQL. Commands reach a store only
+//! through [`store::Store`], opened from `--db` by [`store::open`].
 //! [`explain`] answers why a person would qualify for a campaign and why an activity happened,
 //! through the engine's own evaluator.
 //! [`testing`] runs a workspace's `test` items, each in a fresh in-memory store, and explains a
@@ -11,6 +15,7 @@
 //! live, on the wall clock, behind an HTTP API (`camp serve`).
 pub mod check;
 pub mod cli;
+pub mod cond;
 pub mod deliver;
 pub mod diagnostic;
 pub mod engine;
