@@ -271,20 +271,25 @@ fn deliver_with(dir: &Path, server: &SmtpServer, env: &[(&str, &str)]) -> Output
 
 const ONE_PERSON: &str = "email,first_name\nok@mail.example,Ann\n";
 
+/// `camp deliver` to a STARTTLS server trusting its authority, logging in as `camp`.
+fn deliver_logged_in(dir: &Path, server: &SmtpServer, password: &str) -> Output {
+    deliver_with(
+        dir,
+        server,
+        &[
+            ("CAMP_SMTP_CA", "ca.pem"),
+            ("CAMP_SMTP_USER", "camp"),
+            ("CAMP_SMTP_PASSWORD", password),
+        ],
+    )
+}
+
 #[test]
 fn starttls_and_auth_carry_the_message_encrypted_and_authenticated() {
     let smtp = SmtpServer::start_with(SmtpTls::StartTls, Some(("camp", "s3cret")));
     let dir = setup(EMAIL_SCRIPT, ONE_PERSON);
     let d = dir.path();
-    ok(deliver_with(
-        d,
-        &smtp,
-        &[
-            ("CAMP_SMTP_CA", "ca.pem"),
-            ("CAMP_SMTP_USER", "camp"),
-            ("CAMP_SMTP_PASSWORD", "s3cret"),
-        ],
-    ));
+    ok(deliver_logged_in(d, &smtp, "s3cret"));
     let got = smtp.received();
     assert_eq!(got.len(), 2, "the email and the alert");
     assert!(got
@@ -315,15 +320,7 @@ fn a_refused_login_or_an_untrusted_certificate_retries_and_never_bounces() {
     let smtp = SmtpServer::start_with(SmtpTls::StartTls, Some(("camp", "s3cret")));
     let dir = setup(EMAIL_SCRIPT, ONE_PERSON);
     let d = dir.path();
-    ok(deliver_with(
-        d,
-        &smtp,
-        &[
-            ("CAMP_SMTP_CA", "ca.pem"),
-            ("CAMP_SMTP_USER", "camp"),
-            ("CAMP_SMTP_PASSWORD", "wrong"),
-        ],
-    ));
+    ok(deliver_logged_in(d, &smtp, "wrong"));
     assert!(smtp.received().is_empty());
     let row = &outbox(d)["ok@mail.example"];
     assert_eq!(row["delivery"], "retrying", "{row}");

@@ -94,6 +94,17 @@ fn lower(s: &str) -> String {
     s.to_lowercase()
 }
 
+/// The values of a text field's `is` / `is not` test in lower case (a number or boolean as it
+/// reads), as they are compared with the lower-cased value.
+pub fn text_needles(vals: &[Scalar]) -> Vec<String> {
+    vals.iter()
+        .map(|s| match s {
+            Scalar::Text(t) => lower(t),
+            other => lower(&display(Some(other), chrono_tz::UTC)),
+        })
+        .collect()
+}
+
 /// Evaluates a field test on a value of type `ty` at instant `now` (LANGUAGE.md 4.1).
 pub fn field_test(
     ty: FieldType,
@@ -119,14 +130,7 @@ fn text_test(value: Option<&Scalar>, test: &FieldTest) -> bool {
         }
         _ => None,
     };
-    let texts = |vals: &[Scalar]| -> Vec<String> {
-        vals.iter()
-            .map(|s| match s {
-                Scalar::Text(t) => lower(t),
-                other => lower(&display(Some(other), chrono_tz::UTC)),
-            })
-            .collect()
-    };
+    let texts = text_needles;
     match test {
         FieldTest::Is(vals) => match &v {
             Some(v) => texts(vals).iter().any(|t| t == v),

@@ -18,12 +18,12 @@
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
-use super::meaning::{field_test, log_types, range, MAX_SMART_LIST_DEPTH};
+use super::meaning::{field_test, log_types, range, text_needles, MAX_SMART_LIST_DEPTH};
 use crate::check::ir::{
     Cond, Count, FieldId, FieldTest, FieldType, Filters, History, HistoryWindow, Logic, LogicExpr,
     Program, Scalar,
 };
-use crate::engine::value::{display, local_date};
+use crate::engine::value::local_date;
 
 /// The deepest expression a translation builds (SQLite refuses trees deeper than 1,000).
 pub const MAX_DEPTH: u32 = 240;
@@ -801,14 +801,7 @@ fn lower(s: &str) -> String {
 
 fn text_test(field: FieldId, test: &FieldTest) -> Node {
     let empty = || Node::atom(Atom::TextEmpty(field));
-    let texts = |vals: &[Scalar]| -> Vec<String> {
-        vals.iter()
-            .map(|s| match s {
-                Scalar::Text(t) => lower(t),
-                other => lower(&display(Some(other), chrono_tz::UTC)),
-            })
-            .collect()
-    };
+    let texts = text_needles;
     let lowered = |vals: &[String]| -> Vec<String> { vals.iter().map(|t| lower(t)).collect() };
     match test {
         FieldTest::Is(vals) => {
