@@ -57,7 +57,11 @@ const HOSTILE_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;";
 fn serve_with_people(dir: &Path, env: &[(&str, &str)]) -> Server {
     std::fs::write(dir.join("web.camp"), SCRIPT).unwrap();
     let server = Server::start(dir, "web.camp", "web.db", &[], env);
-    let agent = api_agent(env.iter().find(|(k, _)| *k == "CAMP_API_KEYS").map(|(_, v)| *v));
+    let agent = api_agent(
+        env.iter()
+            .find(|(k, _)| *k == "CAMP_API_KEYS")
+            .map(|(_, v)| *v),
+    );
     let people = r#"[
         {"email": "ann@example.com", "first_name": "Ann"},
         {"email": "bob@example.com", "first_name": "Bob"},
@@ -102,15 +106,16 @@ fn api_agent(key: Option<&str>) -> ureq::Agent {
                 .http_status_as_error(false)
                 .max_redirects(0)
                 .timeout_global(Some(Duration::from_secs(20)))
-                .middleware(move |mut req: ureq::http::Request<ureq::SendBody>, next: ureq::middleware::MiddlewareNext| {
-                    if req.uri().path().starts_with("/v1/") {
-                        req.headers_mut().insert(
-                            "authorization",
-                            format!("Bearer {key}").parse().unwrap(),
-                        );
-                    }
-                    next.handle(req)
-                })
+                .middleware(
+                    move |mut req: ureq::http::Request<ureq::SendBody>,
+                          next: ureq::middleware::MiddlewareNext| {
+                        if req.uri().path().starts_with("/v1/") {
+                            req.headers_mut()
+                                .insert("authorization", format!("Bearer {key}").parse().unwrap());
+                        }
+                        next.handle(req)
+                    },
+                )
                 .build()
                 .into()
         }
@@ -183,11 +188,24 @@ fn pages_answer_with_their_names_and_counts_escape_everything_and_404_in_html() 
 
     let home = fetch(&agent, &server.url("/"), &[]);
     assert_eq!(home.status, 200, "{}", home.body);
-    assert!(home.content_type.starts_with("text/html"), "{}", home.content_type);
+    assert!(
+        home.content_type.starts_with("text/html"),
+        "{}",
+        home.content_type
+    );
     assert!(home.csp.contains("default-src 'none'"), "{}", home.csp);
-    assert!(home.body.contains("3 campaigns, 2 people waiting in their flows."), "{}", home.body);
-    assert!(home.body.contains(r#"<a href="/campaigns/Welcome">Welcome</a>"#));
-    assert!(home.body.contains(r#"<a href="/campaigns/Daily%20digest">Daily digest</a>"#));
+    assert!(
+        home.body
+            .contains("3 campaigns, 2 people waiting in their flows."),
+        "{}",
+        home.body
+    );
+    assert!(home
+        .body
+        .contains(r#"<a href="/campaigns/Welcome">Welcome</a>"#));
+    assert!(home
+        .body
+        .contains(r#"<a href="/campaigns/Daily%20digest">Daily digest</a>"#));
     assert!(home.body.contains(HOSTILE_ESCAPED), "{}", home.body);
     assert!(!home.body.contains("<script"), "{}", home.body);
 
@@ -200,52 +218,118 @@ fn pages_answer_with_their_names_and_counts_escape_everything_and_404_in_html() 
     assert_eq!(hostile.status, 200, "{}", hostile.body);
     assert!(!hostile.body.contains("<script"), "{}", hostile.body);
     assert!(!hostile.body.contains("<b>bold"), "{}", hostile.body);
-    assert!(hostile.body.contains("first_name is &quot;&lt;b&gt;bold&lt;/b&gt;&quot;"), "{}", hostile.body);
+    assert!(
+        hostile
+            .body
+            .contains("first_name is &quot;&lt;b&gt;bold&lt;/b&gt;&quot;"),
+        "{}",
+        hostile.body
+    );
 
     let welcome = fetch(&agent, &server.url("/campaigns/Welcome"), &[]);
     assert_eq!(welcome.status, 200);
-    assert!(welcome.body.contains(r#"<dd id="waiting-count">2</dd>"#), "{}", welcome.body);
-    assert!(welcome.body.contains("trigger fills out form &quot;Sign Up&quot;"), "{}", welcome.body);
+    assert!(
+        welcome.body.contains(r#"<dd id="waiting-count">2</dd>"#),
+        "{}",
+        welcome.body
+    );
+    assert!(
+        welcome
+            .body
+            .contains("trigger fills out form &quot;Sign Up&quot;"),
+        "{}",
+        welcome.body
+    );
     assert!(welcome.body.contains("<svg"), "the flow picture is inlined");
     assert!(welcome.body.contains("wait 3 days"), "{}", welcome.body);
-    assert!(welcome.body.contains("2 entries in the last 30 days"), "{}", welcome.body);
-    assert_eq!(occurrences(&welcome.body, "<a href=\"/people/"), 2, "{}", welcome.body);
+    assert!(
+        welcome.body.contains("2 entries in the last 30 days"),
+        "{}",
+        welcome.body
+    );
+    assert_eq!(
+        occurrences(&welcome.body, "<a href=\"/people/"),
+        2,
+        "{}",
+        welcome.body
+    );
 
     // Eve's first name is shown as text.
     let eve = fetch(&agent, &server.url("/people/eve@example.com"), &[]);
     assert_eq!(eve.status, 200, "{}", eve.body);
-    assert!(eve.body.contains("&lt;script&gt;alert(&#39;eve&#39;)&lt;/script&gt;") || eve.body.contains("&lt;script&gt;alert('eve')&lt;/script&gt;"), "{}", eve.body);
+    assert!(
+        eve.body
+            .contains("&lt;script&gt;alert(&#39;eve&#39;)&lt;/script&gt;")
+            || eve
+                .body
+                .contains("&lt;script&gt;alert('eve')&lt;/script&gt;"),
+        "{}",
+        eve.body
+    );
     assert!(!eve.body.contains("<script"), "{}", eve.body);
 
     // Ann: her fields, her list, her wait in "Welcome", her log with explanation links.
     let ann = fetch(&agent, &server.url("/people/1"), &[]);
     assert_eq!(ann.status, 200, "{}", ann.body);
-    assert!(ann.body.contains("<h1>ann@example.com</h1>"), "{}", ann.body);
+    assert!(
+        ann.body.contains("<h1>ann@example.com</h1>"),
+        "{}",
+        ann.body
+    );
     assert!(ann.body.contains("<li>Newsletter</li>"), "{}", ann.body);
-    assert!(ann.body.contains("waiting at step <code>3</code>"), "{}", ann.body);
+    assert!(
+        ann.body.contains("waiting at step <code>3</code>"),
+        "{}",
+        ann.body
+    );
     let links = occurrences(&ann.body, "href=\"/explain?activity=");
     assert!(links >= 4, "{links} explanation links: {}", ann.body);
-    assert!(ann.body.contains(&format!("{links} activities.")), "{}", ann.body);
+    assert!(
+        ann.body.contains(&format!("{links} activities.")),
+        "{}",
+        ann.body
+    );
 
     // An activity's explanation, and a person's against a campaign.
     let why = fetch(&agent, &server.url("/explain?activity=1"), &[]);
     assert_eq!(why.status, 200, "{}", why.body);
-    assert!(why.body.contains("<pre id=\"explanation\">"), "{}", why.body);
-    let would = fetch(&agent, &server.url("/explain?person=1&campaign=Daily%20digest"), &[]);
+    assert!(
+        why.body.contains("<pre id=\"explanation\">"),
+        "{}",
+        why.body
+    );
+    let would = fetch(
+        &agent,
+        &server.url("/explain?person=1&campaign=Daily%20digest"),
+        &[],
+    );
     assert_eq!(would.status, 200, "{}", would.body);
-    assert!(would.body.contains("member of list &quot;Newsletter&quot;"), "{}", would.body);
+    assert!(
+        would.body.contains("member of list &quot;Newsletter&quot;"),
+        "{}",
+        would.body
+    );
 
     // Search by email, exact and case-insensitive.
     let found = fetch(&agent, &server.url("/search?email=ANN%40Example.com"), &[]);
     assert_eq!((found.status, found.location.as_str()), (303, "/people/1"));
     let none = fetch(&agent, &server.url("/search?email=ann%40example.co"), &[]);
     assert_eq!(none.status, 404);
-    assert!(none.body.contains("No person has the email <q>ann@example.co</q>."), "{}", none.body);
+    assert!(
+        none.body
+            .contains("No person has the email <q>ann@example.co</q>."),
+        "{}",
+        none.body
+    );
 
     // The schedule of a given month: one digest a day.
     let feb = fetch(&agent, &server.url("/schedule?month=2027-02"), &[]);
     assert_eq!(feb.status, 200, "{}", feb.body);
-    assert!(feb.body.contains("28 batch runs in February 2027"), "{}", feb.body);
+    assert!(
+        feb.body.contains("28 batch runs in February 2027"),
+        "{}",
+        feb.body
+    );
     assert_eq!(occurrences(&feb.body, "<li class=\"run\">"), 28);
     assert!(feb.body.contains("href=\"/schedule?month=2027-01\""));
     assert!(feb.body.contains("href=\"/schedule?month=2027-03\""));
@@ -256,9 +340,17 @@ fn pages_answer_with_their_names_and_counts_escape_everything_and_404_in_html() 
     // Unknown things are 404 pages; a bad month is 400; unknown paths stay JSON for the API.
     for (path, status, text) in [
         ("/campaigns/Welcom", 404, "Did you mean `Welcome`?"),
-        ("/people/nobody@example.com", 404, "No person is <q>nobody@example.com</q>"),
+        (
+            "/people/nobody@example.com",
+            404,
+            "No person is <q>nobody@example.com</q>",
+        ),
         ("/people/99", 404, "No person is <q>99</q>"),
-        ("/explain?activity=999999", 404, "The log has no activity 999999."),
+        (
+            "/explain?activity=999999",
+            404,
+            "The log has no activity 999999.",
+        ),
         ("/explain?person=1", 400, "Nothing to explain"),
         ("/schedule?month=2027-13", 400, "The month is written like"),
     ] {
@@ -271,9 +363,19 @@ fn pages_answer_with_their_names_and_counts_escape_everything_and_404_in_html() 
     assert_eq!(page.status, 404);
     assert!(page.body.contains("No such page"), "{}", page.body);
     let api = fetch(&agent, &server.url("/nowhere"), &[]);
-    assert_eq!((api.status, api.body.as_str()), (404, r#"{"error":"no such endpoint"}"#));
-    let api = fetch(&agent, &server.url("/v1/nowhere"), &[("Accept", "text/html")]);
-    assert_eq!((api.status, api.body.as_str()), (404, r#"{"error":"no such endpoint"}"#));
+    assert_eq!(
+        (api.status, api.body.as_str()),
+        (404, r#"{"error":"no such endpoint"}"#)
+    );
+    let api = fetch(
+        &agent,
+        &server.url("/v1/nowhere"),
+        &[("Accept", "text/html")],
+    );
+    assert_eq!(
+        (api.status, api.body.as_str()),
+        (404, r#"{"error":"no such endpoint"}"#)
+    );
 
     let css = fetch(&agent, &server.url("/style.css"), &[]);
     assert_eq!(css.status, 200);
@@ -295,8 +397,16 @@ fn with_keys_pages_need_a_session_opened_by_the_login_form() {
     assert_eq!(home.location, "/login?next=%2Fschedule%3Fmonth%3D2027-02");
     let form = fetch(&agent, &server.url(&home.location), &[]);
     assert_eq!(form.status, 200);
-    assert!(form.body.contains(r#"<label for="key">API key</label>"#), "{}", form.body);
-    assert!(form.body.contains(r#"value="/schedule?month=2027-02""#), "{}", form.body);
+    assert!(
+        form.body.contains(r#"<label for="key">API key</label>"#),
+        "{}",
+        form.body
+    );
+    assert!(
+        form.body.contains(r#"value="/schedule?month=2027-02""#),
+        "{}",
+        form.body
+    );
 
     let login = |key: &str, next: &str| {
         answer(
@@ -309,7 +419,11 @@ fn with_keys_pages_need_a_session_opened_by_the_login_form() {
     };
     let wrong = login("third-key", "%2F");
     assert_eq!(wrong.status, 403, "{}", wrong.body);
-    assert!(wrong.body.contains("This key is not one of the server"), "{}", wrong.body);
+    assert!(
+        wrong.body.contains("This key is not one of the server"),
+        "{}",
+        wrong.body
+    );
     assert!(wrong.set_cookie.is_empty());
     let empty = login("", "%2F");
     assert_eq!(empty.status, 403);
@@ -317,13 +431,38 @@ fn with_keys_pages_need_a_session_opened_by_the_login_form() {
 
     // The right key: a signed cookie, not the key, and on to where the visitor was going.
     let right = login("second-key", "%2Fschedule%3Fmonth%3D2027-02");
-    assert_eq!((right.status, right.location.as_str()), (303, "/schedule?month=2027-02"));
-    assert!(right.set_cookie.starts_with("camp_session="), "{}", right.set_cookie);
-    assert!(right.set_cookie.contains("HttpOnly"), "{}", right.set_cookie);
-    assert!(right.set_cookie.contains("SameSite=Strict"), "{}", right.set_cookie);
-    assert!(!right.set_cookie.contains("second-key"), "{}", right.set_cookie);
+    assert_eq!(
+        (right.status, right.location.as_str()),
+        (303, "/schedule?month=2027-02")
+    );
+    assert!(
+        right.set_cookie.starts_with("camp_session="),
+        "{}",
+        right.set_cookie
+    );
+    assert!(
+        right.set_cookie.contains("HttpOnly"),
+        "{}",
+        right.set_cookie
+    );
+    assert!(
+        right.set_cookie.contains("SameSite=Strict"),
+        "{}",
+        right.set_cookie
+    );
+    assert!(
+        !right.set_cookie.contains("second-key"),
+        "{}",
+        right.set_cookie
+    );
     let cookie = right.set_cookie.split(';').next().unwrap().to_string();
-    for path in ["/", "/campaigns/Welcome", "/people/1", "/schedule", "/explain?activity=1"] {
+    for path in [
+        "/",
+        "/campaigns/Welcome",
+        "/people/1",
+        "/schedule",
+        "/explain?activity=1",
+    ] {
         let page = fetch(&agent, &server.url(path), &[("Cookie", &cookie)]);
         assert_eq!(page.status, 200, "{path}: {}", page.body);
         assert!(page.body.contains("Log out"), "{path}");
@@ -338,9 +477,17 @@ fn with_keys_pages_need_a_session_opened_by_the_login_form() {
     let forged = format!("{}0", cookie);
     let page = fetch(&agent, &server.url("/"), &[("Cookie", &forged)]);
     assert_eq!(page.status, 303);
-    let page = fetch(&agent, &server.url("/"), &[("Cookie", "camp_session=second-key")]);
+    let page = fetch(
+        &agent,
+        &server.url("/"),
+        &[("Cookie", "camp_session=second-key")],
+    );
     assert_eq!(page.status, 303);
-    let page = fetch(&agent, &server.url("/"), &[("Authorization", "Bearer first-key")]);
+    let page = fetch(
+        &agent,
+        &server.url("/"),
+        &[("Authorization", "Bearer first-key")],
+    );
     assert_eq!(page.status, 200);
 
     // The JSON API still wants its key, cookie or not.
@@ -366,7 +513,12 @@ fn chromium() -> Result<PathBuf, String> {
     if let Some(p) = std::env::var_os("CAMP_CHROMIUM") {
         return Ok(PathBuf::from(p));
     }
-    let names = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+    let names = [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ];
     let path = std::env::var_os("PATH").unwrap_or_default();
     for dir in std::env::split_paths(&path) {
         for name in names {
@@ -429,7 +581,10 @@ fn watch(tab: &headless_chrome::Tab) -> Problems {
                 Some(format!("exception: {}", e.params.exception_details.text))
             }
             Event::LogEntryAdded(e)
-                if matches!(e.params.entry.level, LogEntryLevel::Error | LogEntryLevel::Warning) =>
+                if matches!(
+                    e.params.entry.level,
+                    LogEntryLevel::Error | LogEntryLevel::Warning
+                ) =>
             {
                 Some(format!(
                     "log: {} ({})",
@@ -491,15 +646,28 @@ fn visit(
 ) {
     use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
     viewport(tab, width, 900);
-    tab.navigate_to(url).unwrap().wait_until_navigated().unwrap();
+    tab.navigate_to(url)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
     for check in checks {
-        assert_eq!(eval(tab, check), Value::Bool(true), "{name} at {width} px: {check}");
+        assert_eq!(
+            eval(tab, check),
+            Value::Bool(true),
+            "{name} at {width} px: {check}"
+        );
     }
     let sideways = eval(
         tab,
         "document.documentElement.scrollWidth > document.documentElement.clientWidth",
     );
-    assert_eq!(sideways, Value::Bool(false), "{name} scrolls sideways at {width} px");
+    if sideways != Value::Bool(false) {
+        let wide = eval(
+            tab,
+            "[...document.querySelectorAll('body *')].filter(e => !(e.parentElement && e.parentElement.closest('.scroll, figure.flow')) && e.getBoundingClientRect().right > document.documentElement.clientWidth).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 12).join('; ')",
+        );
+        panic!("{name} scrolls sideways at {width} px: {wide}");
+    }
     let height = eval(tab, "document.documentElement.scrollHeight")
         .as_u64()
         .unwrap_or(900)
@@ -626,19 +794,28 @@ fn every_page_loads_cleanly_in_chromium_at_1280_and_375_px() {
     }
     // Search from the header with the keyboard: the skip link comes first, then the form.
     viewport(&tab, 1280, 900);
-    tab.navigate_to(&server.url("/")).unwrap().wait_until_navigated().unwrap();
+    tab.navigate_to(&server.url("/"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
     tab.press_key("Tab").unwrap();
     assert_eq!(
         eval(&tab, "document.activeElement.textContent"),
         Value::from("Skip to content")
     );
     tab.find_element("#search-email").unwrap().click().unwrap();
-    tab.type_str("BOB@example.com").unwrap().press_key("Enter").unwrap();
+    tab.type_str("BOB@example.com")
+        .unwrap()
+        .press_key("Enter")
+        .unwrap();
     until(Duration::from_secs(10), || {
         tab.get_url().ends_with("/people/2").then_some(())
     });
     tab.wait_until_navigated().unwrap();
-    assert_eq!(eval(&tab, "document.querySelector('h1').textContent"), Value::from("bob@example.com"));
+    assert_eq!(
+        eval(&tab, "document.querySelector('h1').textContent"),
+        Value::from("bob@example.com")
+    );
     let seen = std::mem::take(&mut *problems.lock().unwrap());
     assert!(seen.is_empty(), "{seen:#?}");
 }
@@ -669,7 +846,10 @@ fn with_keys_chromium_logs_in_through_the_form() {
         &["document.querySelector('h1').textContent === 'Log in'"],
     );
     tab.find_element("#key").unwrap().click().unwrap();
-    tab.type_str("not-the-key").unwrap().press_key("Enter").unwrap();
+    tab.type_str("not-the-key")
+        .unwrap()
+        .press_key("Enter")
+        .unwrap();
     until(Duration::from_secs(10), || {
         tab.find_element("#login-error").ok().map(|_| ())
     });
@@ -680,9 +860,11 @@ fn with_keys_chromium_logs_in_through_the_form() {
     });
     tab.wait_until_navigated().unwrap();
     until(Duration::from_secs(10), || {
-        (eval(&tab, "document.querySelector('h1') && document.querySelector('h1').textContent")
-            == Value::from("ann@example.com"))
-        .then_some(())
+        (eval(
+            &tab,
+            "document.querySelector('h1') && document.querySelector('h1').textContent",
+        ) == "ann@example.com")
+            .then_some(())
     });
     // The cookie is out of the page's reach.
     assert_eq!(eval(&tab, "document.cookie"), Value::from(""));

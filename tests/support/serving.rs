@@ -23,7 +23,13 @@ pub struct Server {
 
 impl Server {
     /// Starts `camp serve SCRIPT --db DB --listen 127.0.0.1:0 ARGS...` in `dir`, with `env`.
-    pub fn start(dir: &Path, script: &str, db: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
+    pub fn start(
+        dir: &Path,
+        script: &str,
+        db: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let stderr = dir.join(format!("serve-{}.err", Instant::now().elapsed().as_nanos()));
         let stderr = unique(stderr);
         let mut cmd = camp();

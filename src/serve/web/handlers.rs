@@ -72,7 +72,11 @@ async fn read<T: Send + 'static>(
 
 /// `GET /`.
 pub async fn campaigns(State(state): State<Arc<AppState>>) -> Response {
-    match read(&state, |store, live| queries::campaigns(store, &live.program)).await {
+    match read(&state, |store, live| {
+        queries::campaigns(store, &live.program)
+    })
+    .await
+    {
         Ok((rows, frame)) => respond(StatusCode::OK, pages::campaigns::render(&rows, &frame)),
         Err(r) => r,
     }
@@ -89,10 +93,16 @@ pub async fn campaign(State(state): State<Arc<AppState>>, Path(name): Path<Strin
         let flow = crate::graph::flow_graph(&live.scripts, &live.sources, &live.program, &n)
             .map(|g| {
                 let svg = crate::graph::svg::render(&g);
-                svg.find("<svg").map_or(svg.clone(), |i| svg[i..].to_string())
+                svg.find("<svg")
+                    .map_or(svg.clone(), |i| svg[i..].to_string())
             })
             .map_err(|e| e.to_string());
-        Ok(Ok((view, live.texts.campaign(&n), live.texts.qualify(&n), flow)))
+        Ok(Ok((
+            view,
+            live.texts.campaign(&n),
+            live.texts.qualify(&n),
+            flow,
+        )))
     })
     .await;
     match result {
@@ -142,10 +152,9 @@ pub async fn person(State(state): State<Arc<AppState>>, Path(who): Path<String>)
     })
     .await;
     match result {
-        Ok(((Some(view), names), frame)) => respond(
-            StatusCode::OK,
-            pages::person::render(&view, &names, &frame),
-        ),
+        Ok(((Some(view), names), frame)) => {
+            respond(StatusCode::OK, pages::person::render(&view, &names, &frame))
+        }
         Ok(((None, _), frame)) => no_person(&who, &frame),
         Err(r) => r,
     }
@@ -218,7 +227,9 @@ pub async fn schedule(
     };
     let result = read(&state, move |store, live| {
         let tz = live.program.settings.time_zone;
-        let now = store.clock()?.unwrap_or_else(|| chrono::Utc::now().timestamp());
+        let now = store
+            .clock()?
+            .unwrap_or_else(|| chrono::Utc::now().timestamp());
         let month = asked.unwrap_or_else(|| Month::of(local_date(now, tz)));
         Ok((month, queries::month_runs(live, month, tz)))
     })
@@ -281,20 +292,18 @@ pub async fn explain(
                 person: Some(person),
                 campaign: Some(campaign),
                 at: None,
-            } => {
-                match explain_named(&live.program, &live.texts, store, &person, &campaign, None) {
-                    Ok(e) => {
-                        let id = resolve_person(store, &person)?.unwrap_or_default();
-                        let name = name_of(id)?;
-                        Ok(Some(Found::Page(
-                            Subject::Person { id, name, campaign },
-                            human::person(&e, style),
-                        )))
-                    }
-                    Err(LookupError::Unknown(message)) => Ok(Some(Found::Unknown(message))),
-                    Err(LookupError::Store(e)) => Err(e),
+            } => match explain_named(&live.program, &live.texts, store, &person, &campaign, None) {
+                Ok(e) => {
+                    let id = resolve_person(store, &person)?.unwrap_or_default();
+                    let name = name_of(id)?;
+                    Ok(Some(Found::Page(
+                        Subject::Person { id, name, campaign },
+                        human::person(&e, style),
+                    )))
                 }
-            }
+                Err(LookupError::Unknown(message)) => Ok(Some(Found::Unknown(message))),
+                Err(LookupError::Store(e)) => Err(e),
+            },
             _ => Ok(None),
         }
     })
@@ -323,9 +332,7 @@ pub async fn explain(
 /// Where to go after logging in: a path of this site, `/` otherwise.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => {
-            n.to_string()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
         _ => "/".to_string(),
     }
 }

@@ -61,7 +61,9 @@ pub fn has_session(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
     {
         return true;
     }
-    let auth = headers.get(header::AUTHORIZATION).map(HeaderValue::as_bytes);
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .map(HeaderValue::as_bytes);
     auth.is_some() && state.keys.check(auth) == Verdict::Allowed
 }
 

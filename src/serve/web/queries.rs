@@ -329,7 +329,16 @@ mod tests {
         assert_eq!(m.next().key(), "2027-01");
         assert_eq!(m.previous().key(), "2026-11");
         assert_eq!(m.title(), "December 2026");
-        for bad in ["2026-13", "2026-1", "26-12", "x", "", "0999-01", "9999-12", "2026-12-01"] {
+        for bad in [
+            "2026-13",
+            "2026-1",
+            "26-12",
+            "x",
+            "",
+            "0999-01",
+            "9999-12",
+            "2026-12-01",
+        ] {
             assert_eq!(Month::parse(bad), None, "{bad}");
         }
     }

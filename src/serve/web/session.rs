@@ -135,7 +135,9 @@ mod tests {
         for junk in ["", ".", "a.b.c", "1.2.zz", "1.2.abc", "é.é.éé"] {
             assert!(!sessions.valid(junk, 0), "{junk}");
         }
-        assert!(sessions.set_cookie(&value).contains("HttpOnly; SameSite=Strict"));
+        assert!(sessions
+            .set_cookie(&value)
+            .contains("HttpOnly; SameSite=Strict"));
         assert!(!sessions.set_cookie(&value).contains("Secure"));
         assert!(Sessions::new(true)
             .unwrap()
@@ -149,6 +151,9 @@ mod tests {
         assert_eq!(cookie_value(headers.into_iter()), Some("xyz"));
         let headers = [b"a=1".as_slice(), b"camp_session=q".as_slice()];
         assert_eq!(cookie_value(headers.into_iter()), Some("q"));
-        assert_eq!(cookie_value([b"x=camp_session".as_slice()].into_iter()), None);
+        assert_eq!(
+            cookie_value([b"x=camp_session".as_slice()].into_iter()),
+            None
+        );
     }
 }

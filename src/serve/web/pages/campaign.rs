@@ -113,7 +113,12 @@ pub fn render(v: &CampaignView, script: &Script<'_>, frame: &Frame) -> Markup {
             }
         }
     };
-    page(&format!("Campaign {}", r.name), Section::Campaigns, frame, body)
+    page(
+        &format!("Campaign {}", r.name),
+        Section::Campaigns,
+        frame,
+        body,
+    )
 }
 
 /// The entries of the last days as a table, each count with a bar as long as its share of

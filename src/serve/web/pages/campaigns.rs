@@ -18,7 +18,7 @@ pub fn render(rows: &[CampaignRow], frame: &Frame) -> Markup {
             p { "The scripts declare no campaign." }
         } @else {
             div.scroll {
-                table #campaigns {
+                table.stack #campaigns {
                     caption.visually-hidden { "Campaigns, with their state and activity" }
                     thead {
                         tr {
@@ -36,11 +36,11 @@ pub fn render(rows: &[CampaignRow], frame: &Frame) -> Markup {
                                 th scope="row" {
                                     a href={ "/campaigns/" (encode(&r.name)) } { (r.name) }
                                 }
-                                td { (r.kind) }
-                                td class={ "state-" (r.state) } { (r.state) }
-                                td.num { (r.waiting) }
-                                td.num { (r.recent) }
-                                td {
+                                td data-label="Kind" { (r.kind) }
+                                td class={ "state-" (r.state) } data-label="State" { (r.state) }
+                                td.num data-label="People waiting" { (r.waiting) }
+                                td.num data-label={ "Entries, last " (RECENT_DAYS) " days" } { (r.recent) }
+                                td data-label="Next run" {
                                     @match r.next_run {
                                         Some(t) => (time(t, frame.tz)),
                                         None => span.note { "none" },

@@ -9,7 +9,9 @@ use super::campaigns::count;
 
 /// How a person is named in titles: their email, or their id.
 pub fn name(v: &PersonView) -> String {
-    v.email.clone().unwrap_or_else(|| format!("person {}", v.id))
+    v.email
+        .clone()
+        .unwrap_or_else(|| format!("person {}", v.id))
 }
 
 /// The person page; `campaigns` are the program's campaigns, for the explanation form.
@@ -43,7 +45,7 @@ pub fn render(v: &PersonView, campaigns: &[String], frame: &Frame) -> Markup {
                 p { "Has not qualified for any campaign." }
             } @else {
                 div.scroll {
-                    table #positions {
+                    table.stack #positions {
                         caption.visually-hidden { "Where the person is in each campaign" }
                         thead {
                             tr {
@@ -58,7 +60,7 @@ pub fn render(v: &PersonView, campaigns: &[String], frame: &Frame) -> Markup {
                             @for p in &v.positions {
                                 tr {
                                     th scope="row" { a href={ "/campaigns/" (encode(&p.campaign)) } { (p.campaign) } }
-                                    td {
+                                    td data-label="Now" {
                                         @if p.waits.is_empty() {
                                             "not in the flow"
                                         } @else {
@@ -67,9 +69,9 @@ pub fn render(v: &PersonView, campaigns: &[String], frame: &Frame) -> Markup {
                                             }
                                         }
                                     }
-                                    td { @match p.member_since { Some(t) => (time(t, frame.tz)), None => span.note { "no" } } }
-                                    td { @match p.last_entered { Some(t) => (time(t, frame.tz)), None => span.note { "never" } } }
-                                    td {
+                                    td data-label="Qualified" { @match p.member_since { Some(t) => (time(t, frame.tz)), None => span.note { "no" } } }
+                                    td data-label="Last entered" { @match p.last_entered { Some(t) => (time(t, frame.tz)), None => span.note { "never" } } }
+                                    td data-label="Explanation" {
                                         a href={ "/explain?person=" (v.id) "&campaign=" (encode(&p.campaign)) } {
                                             "Explain" span.visually-hidden { " " (title) " in " (p.campaign) }
                                         }
@@ -104,7 +106,7 @@ pub fn render(v: &PersonView, campaigns: &[String], frame: &Frame) -> Markup {
                     p { (count(v.log_total, "activity", "activities")) "." }
                 }
                 div.scroll {
-                    table #activities {
+                    table.stack #activities {
                         caption.visually-hidden { "Activity log, oldest first" }
                         thead {
                             tr {
@@ -120,23 +122,23 @@ pub fn render(v: &PersonView, campaigns: &[String], frame: &Frame) -> Markup {
                         tbody {
                             @for a in &v.log {
                                 tr {
-                                    th.num scope="row" { (a.id) }
-                                    td { (time(a.at, frame.tz)) }
-                                    td {
+                                    th.num scope="row" { span.label { "Activity " } (a.id) }
+                                    td data-label="At" { (time(a.at, frame.tz)) }
+                                    td data-label="Activity" {
                                         code { (a.kind) }
                                         @if let Some(p) = &a.primary { " " q { (p) } }
                                     }
-                                    td {
+                                    td data-label="Campaign" {
                                         @if let Some(c) = &a.campaign {
                                             a href={ "/campaigns/" (encode(c)) } { (c) }
                                         }
                                     }
-                                    td.mono { (a.step.as_deref().unwrap_or("")) }
-                                    td class={ "outcome-" (a.outcome.as_str()) } {
+                                    td.mono data-label="Step" { (a.step.as_deref().unwrap_or("")) }
+                                    td class={ "outcome-" (a.outcome.as_str()) } data-label="Outcome" {
                                         (a.outcome.as_str())
                                         @if let Some(r) = &a.reason { " (" (r) ")" }
                                     }
-                                    td {
+                                    td data-label="Why" {
                                         a href={ "/explain?activity=" (a.id) } {
                                             "why" span.visually-hidden { " activity " (a.id) " happened" }
                                         }

@@ -30,8 +30,8 @@ pub fn render(month: Month, runs: &[ScheduledRun], frame: &Frame) -> Markup {
         by_day.entry(local_date(r.instant, tz)).or_default().push(r);
     }
     let today = frame.clock.map(|t| local_date(t, tz));
-    let start = month.first
-        - chrono::Duration::days(month.first.weekday().num_days_from_monday() as i64);
+    let start =
+        month.first - chrono::Duration::days(month.first.weekday().num_days_from_monday() as i64);
     let next = month.next();
     let weeks: Vec<Vec<NaiveDate>> = {
         let mut weeks = Vec::new();
