@@ -508,10 +508,21 @@ fn with_keys_pages_need_a_session_opened_by_the_login_form() {
 
 // ---- In a real browser ----
 
+/// Says on standard error, past the test harness's capture, that a test is skipped and why.
+fn skip(reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {reason}");
+}
+
 /// The Chromium to drive: `CAMP_CHROMIUM`, or the first of the usual names on `PATH`.
 fn chromium() -> Result<PathBuf, String> {
-    if let Some(p) = std::env::var_os("CAMP_CHROMIUM") {
-        return Ok(PathBuf::from(p));
+    if let Some(p) = std::env::var_os("CAMP_CHROMIUM").filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        return if p.is_file() {
+            Ok(p)
+        } else {
+            Err(format!("CAMP_CHROMIUM `{}` is not a file", p.display()))
+        };
     }
     let names = [
         "chromium",
@@ -693,7 +704,7 @@ fn every_page_loads_cleanly_in_chromium_at_1280_and_375_px() {
     let path = match chromium() {
         Ok(p) => p,
         Err(reason) => {
-            eprintln!("skipped: {reason}");
+            skip(&reason);
             return;
         }
     };
@@ -825,7 +836,7 @@ fn with_keys_chromium_logs_in_through_the_form() {
     let path = match chromium() {
         Ok(p) => p,
         Err(reason) => {
-            eprintln!("skipped: {reason}");
+            skip(&reason);
             return;
         }
     };

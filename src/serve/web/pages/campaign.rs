@@ -86,7 +86,7 @@ pub fn render(v: &CampaignView, script: &Script<'_>, frame: &Frame) -> Markup {
                     p.note { "The " (WAITING_SHOWN) " who wake first, of " (r.waiting) "." }
                 }
                 div.scroll {
-                    table #waiting {
+                    table.stack #waiting {
                         caption.visually-hidden { "People waiting in the flow" }
                         thead {
                             tr {
@@ -103,8 +103,8 @@ pub fn render(v: &CampaignView, script: &Script<'_>, frame: &Frame) -> Markup {
                                             @match &w.email { Some(e) => (e), None => { "person " (w.person) } }
                                         }
                                     }
-                                    td.mono { (w.step) }
-                                    td { (time(w.wake_at, frame.tz)) }
+                                    td.mono data-label="At step" { (w.step) }
+                                    td data-label="Wakes at" { (time(w.wake_at, frame.tz)) }
                                 }
                             }
                         }
@@ -144,7 +144,7 @@ fn per_day_table(v: &CampaignView) -> Markup {
                             th scope="row" { time datetime=(day.format("%Y-%m-%d")) { (day.format("%a %Y-%m-%d")) } }
                             td.num { (n) }
                             td {
-                                svg.bar width="160" height="12" aria-hidden="true" focusable="false" {
+                                svg.bar viewBox="0 0 160 12" preserveAspectRatio="none" aria-hidden="true" focusable="false" {
                                     rect x="0" y="1" width=(format!("{:.0}", 160.0 * *n as f64 / max as f64)) height="10" fill="#555" {}
                                 }
                             }
