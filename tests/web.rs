@@ -699,6 +699,16 @@ fn visit(
     assert!(seen.is_empty(), "{name} at {width} px: {seen:#?}");
 }
 
+/// Where screenshots go: `CAMP_WEB_SCREENSHOTS` to keep them, the test's own folder otherwise.
+fn screenshots(dir: &Path) -> PathBuf {
+    let shots = match std::env::var_os("CAMP_WEB_SCREENSHOTS") {
+        Some(d) => PathBuf::from(d),
+        None => dir.join("shots"),
+    };
+    std::fs::create_dir_all(&shots).unwrap();
+    shots
+}
+
 #[test]
 fn every_page_loads_cleanly_in_chromium_at_1280_and_375_px() {
     let path = match chromium() {
@@ -710,11 +720,7 @@ fn every_page_loads_cleanly_in_chromium_at_1280_and_375_px() {
     };
     let dir = tempfile::tempdir().unwrap();
     let server = serve_with_people(dir.path(), &[]);
-    let shots = match std::env::var_os("CAMP_WEB_SCREENSHOTS") {
-        Some(d) => PathBuf::from(d),
-        None => dir.path().join("shots"),
-    };
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = screenshots(dir.path());
     let browser = browser(path, dir.path());
     let tab = browser.new_tab().unwrap();
     let problems = watch(&tab);
@@ -842,8 +848,7 @@ fn with_keys_chromium_logs_in_through_the_form() {
     };
     let dir = tempfile::tempdir().unwrap();
     let server = serve_with_people(dir.path(), &[("CAMP_API_KEYS", "the-key")]);
-    let shots = dir.path().join("shots");
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = screenshots(dir.path());
     let browser = browser(path, dir.path());
     let tab = browser.new_tab().unwrap();
     let problems = watch(&tab);
