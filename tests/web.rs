@@ -310,6 +310,35 @@ fn pages_answer_with_their_names_and_counts_escape_everything_and_404_in_html() 
         would.body
     );
 
+    // The email's explanation goes back through the enter_flow to the form fill.
+    let send = ann
+        .body
+        .split("href=\"/explain?activity=")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .find(|id| {
+            let page = fetch(&agent, &server.url(&format!("/explain?activity={id}")), &[]);
+            page.body.contains("send_email")
+        })
+        .expect("an explained send_email");
+    let why = fetch(
+        &agent,
+        &server.url(&format!("/explain?activity={send}")),
+        &[],
+    );
+    assert!(why.body.contains("fill_out_form"), "{}", why.body);
+    let unknown = fetch(
+        &agent,
+        &server.url("/explain?person=1&campaign=Welcom"),
+        &[],
+    );
+    assert_eq!(unknown.status, 404);
+    assert!(
+        unknown.body.contains("No campaign is called `Welcom`"),
+        "{}",
+        unknown.body
+    );
+
     // Search by email, exact and case-insensitive.
     let found = fetch(&agent, &server.url("/search?email=ANN%40Example.com"), &[]);
     assert_eq!((found.status, found.location.as_str()), (303, "/people/1"));

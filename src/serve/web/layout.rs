@@ -31,7 +31,7 @@ pub enum Section {
 pub struct Frame {
     /// Whether pages need a session (a logout button is shown).
     pub sessions: bool,
-    /// The store's clock, shown in the footer.
+    /// The store's clock, shown in the footer (`None`: not started, or not read).
     pub clock: Option<i64>,
     /// The script's time zone.
     pub tz: Tz,
@@ -87,12 +87,13 @@ pub fn page(title: &str, section: Section, frame: &Frame, body: Markup) -> Marku
                 main #main tabindex="-1" {
                     (body)
                 }
-                footer {
-                    @match frame.clock {
-                        Some(t) => { "Store clock: " (time(t, frame.tz)) " (" (frame.tz.name()) "). " }
-                        None => { "The store's clock has not started. " }
+                @if section != Section::Login {
+                    footer {
+                        @if let Some(t) = frame.clock {
+                            "Store clock: " (time(t, frame.tz)) " (" (frame.tz.name()) "). "
+                        }
+                        "Times are shown in the scripts' time zone, " (frame.tz.name()) "."
                     }
-                    "Times are shown in the scripts' time zone."
                 }
             }
         }
