@@ -672,6 +672,17 @@ fn eval(tab: &headless_chrome::Tab, js: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// What every page must be: one `<h1>`, a language, a skip link to the main content, every
+/// field labelled, every table header cell scoped, no script.
+const EVERY_PAGE: [&str; 6] = [
+    "document.querySelectorAll('h1').length === 1",
+    "document.documentElement.lang === 'en'",
+    "document.querySelector('a.skip').getAttribute('href') === '#main' && document.querySelector('main#main') !== null",
+    "[...document.querySelectorAll('input:not([type=hidden]), select')].every(i => i.labels.length > 0)",
+    "[...document.querySelectorAll('table th')].every(th => th.scope === (th.closest('thead') ? 'col' : 'row'))",
+    "document.querySelectorAll('script').length === 0",
+];
+
 /// Loads `url` at `width` px, checks `checks` (JavaScript expressions that must be `true`),
 /// that nothing scrolls sideways, and that no problem was reported; saves a full-page
 /// screenshot as `shots/NAME-WIDTH.png`.
@@ -690,7 +701,7 @@ fn visit(
         .unwrap()
         .wait_until_navigated()
         .unwrap();
-    for check in checks {
+    for check in EVERY_PAGE.iter().chain(checks) {
         assert_eq!(
             eval(tab, check),
             Value::Bool(true),
