@@ -90,7 +90,7 @@ pub fn page(title: &str, section: Section, frame: &Frame, body: Markup) -> Marku
                 @if section != Section::Login {
                     footer {
                         @if let Some(t) = frame.clock {
-                            "Store clock: " (time(t, frame.tz)) " (" (frame.tz.name()) "). "
+                            "Store clock: " (time(t, frame.tz)) ". "
                         }
                         "Times are shown in the scripts' time zone, " (frame.tz.name()) "."
                     }
