@@ -12,7 +12,8 @@
 //! failed condition as [`explain`] does. [`graph`] draws a campaign's flow or the workspace's
 //! cascade as Mermaid, DOT or SVG. [`deliver`] hands the outbox to SMTP servers, webhooks and
 //! files, and records each outcome as an activity that fires triggers. [`serve`] runs the engine
-//! live, on the wall clock, behind an HTTP API (`camp serve`).
+//! live, on the wall clock, behind an HTTP API (`camp serve`), with a read-only web view of
+//! campaigns, people and the schedule for a browser ([`serve::web`]).
 pub mod check;
 pub mod cli;
 pub mod cond;

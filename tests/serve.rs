@@ -3,10 +3,9 @@
 //! stopping and crashing under load, reloading, TLS.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,126 +14,10 @@ use serde_json::Value;
 
 #[path = "support/servers.rs"]
 mod servers;
+#[path = "support/serving.rs"]
+mod serving;
 
-fn camp() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_camp"))
-}
-
-/// A running `camp serve`, killed when dropped.
-struct Server {
-    child: Child,
-    /// `http://127.0.0.1:PORT`
-    base: String,
-    stderr: PathBuf,
-}
-
-impl Server {
-    /// Starts `camp serve SCRIPT --db DB --listen 127.0.0.1:0 ARGS...` in `dir`, with `env`.
-    fn start(dir: &Path, script: &str, db: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let stderr = dir.join(format!("serve-{}.err", Instant::now().elapsed().as_nanos()));
-        let stderr = unique(stderr);
-        let mut cmd = camp();
-        cmd.current_dir(dir)
-            .args(["serve", script, "--db", db, "--listen", "127.0.0.1:0"])
-            .args(args)
-            .env_remove("CAMP_API_KEYS")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr).unwrap());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| {
-                panic!(
-                    "no address printed: {line:?}; stderr: {}",
-                    std::fs::read_to_string(&stderr).unwrap_or_default()
-                )
-            })
-            .to_string();
-        Server {
-            child,
-            base,
-            stderr,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn pid(&self) -> String {
-        self.child.id().to_string()
-    }
-
-    fn signal(&self, signal: &str) {
-        let ok = Command::new("kill")
-            .args([format!("-{signal}"), self.pid()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok);
-    }
-
-    /// Waits for the process to end; its exit code.
-    fn wait(&mut self, within: Duration) -> Option<i32> {
-        let t = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            assert!(
-                t.elapsed() < within,
-                "camp serve did not stop in {within:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn logs(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn unique(p: PathBuf) -> PathBuf {
-    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    p.with_extension(format!("{n}.err"))
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(20)))
-        .build()
-        .into()
-}
-
-/// A request's status and body.
-fn get(agent: &ureq::Agent, url: &str) -> (u16, String) {
-    let mut r = agent.get(url).call().unwrap();
-    let body = r.body_mut().read_to_string().unwrap_or_default();
-    (r.status().as_u16(), body)
-}
-
-fn post(agent: &ureq::Agent, url: &str, body: &str) -> (u16, String) {
-    let mut r = agent.post(url).send(body).unwrap();
-    let text = r.body_mut().read_to_string().unwrap_or_default();
-    (r.status().as_u16(), text)
-}
+use serving::{agent, camp, get, post, Server};
 
 fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
@@ -1058,24 +941,27 @@ fn sign_up_with_sender() -> String {
     )
 }
 
+/// The log of the person `who` (over HTTP); empty while they do not exist yet (a 202 comes
+/// once their first event is stored, before the runner has processed it).
+fn person_log(agent: &ureq::Agent, server: &Server, who: &str) -> Vec<Value> {
+    let (status, body) = get(agent, &server.url(&format!("/v1/people/{who}/log")));
+    if status == 404 {
+        return Vec::new();
+    }
+    assert_eq!(status, 200, "{body}");
+    json(&body).as_array().unwrap().clone()
+}
+
 const ANN_SIGNS_UP: &str = r#"{"type":"fills_out_form","person":"ann@example.com","form":"Sign Up","fields":{"first_name":"Ann"}}"#;
 
 /// Posts [`ANN_SIGNS_UP`] and waits for the `email_delivered` activity of her welcome email.
 fn ann_signs_up_and_is_delivered(agent: &ureq::Agent, server: &Server) -> Value {
     let (status, body) = post(agent, &server.url("/v1/events"), ANN_SIGNS_UP);
     assert_eq!(status, 202, "{body}");
-    // Until the runner has taken the event in, she is not a person yet (404).
     until(Duration::from_secs(5), || {
-        let (status, body) = get(agent, &server.url("/v1/people/ann@example.com/log"));
-        if status == 404 {
-            return None;
-        }
-        assert_eq!(status, 200, "{body}");
-        json(&body)
-            .as_array()?
-            .iter()
+        person_log(agent, server, "ann@example.com")
+            .into_iter()
             .find(|a| a["type"] == "email_delivered")
-            .cloned()
     })
 }
 

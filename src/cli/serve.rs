@@ -88,11 +88,13 @@ fn refuse(e: DeliverError) -> Exit {
     EXIT_FAILURE
 }
 
-/// A checked program with its scripts' texts.
+/// A checked program with its scripts and their texts.
 fn with_texts(ws: &Workspace, program: Program) -> Live {
     Live {
         texts: Arc::new(Texts::new(&ws.scripts, &ws.sources)),
         program: Arc::new(program),
+        scripts: Arc::new(ws.scripts.clone()),
+        sources: Arc::new(ws.sources.clone()),
     }
 }
 

@@ -62,15 +62,21 @@ impl ApiKeys {
         let Some(given) = header.and_then(bearer) else {
             return Verdict::Missing;
         };
-        let mut found = subtle::Choice::from(0u8);
-        for key in &self.keys {
-            found |= key.as_slice().ct_eq(given);
-        }
-        if bool::from(found) {
+        if self.is_key(given) {
             Verdict::Allowed
         } else {
             Verdict::Wrong
         }
+    }
+
+    /// Whether `given` is one of the configured keys (false when none is configured). Every
+    /// key is compared, each in constant time.
+    pub fn is_key(&self, given: &[u8]) -> bool {
+        let mut found = subtle::Choice::from(0u8);
+        for key in &self.keys {
+            found |= key.as_slice().ct_eq(given);
+        }
+        bool::from(found)
     }
 }
 
@@ -100,5 +106,8 @@ mod tests {
         assert_eq!(keys.check(None), Verdict::Missing);
         assert_eq!(ApiKeys::parse("").check(None), Verdict::Allowed);
         assert_eq!(format!("{keys:?}"), "ApiKeys(2 keys)");
+        assert!(keys.is_key(b"two"));
+        assert!(!keys.is_key(b"tw"));
+        assert!(!ApiKeys::parse("").is_key(b""));
     }
 }

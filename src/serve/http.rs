@@ -58,6 +58,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The keys requests must carry.
     pub keys: ApiKeys,
+    /// The web view's sessions.
+    pub sessions: super::web::Sessions,
 }
 
 /// An error answer: a status and `{"error": ...}` with more members when there are.
@@ -90,10 +92,20 @@ pub fn router(state: Arc<AppState>) -> Router {
             Arc::clone(&state),
             authenticate,
         ));
-    api.route("/health", get(get_health))
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
+    api.merge(super::web::router(Arc::clone(&state)))
+        .route("/health", get(get_health))
+        .fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
         .with_state(state)
+}
+
+/// An unknown path: a page for a browser outside `/v1/`, JSON otherwise.
+async fn not_found(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    if super::web::wants_page(req.uri().path(), req.headers()) {
+        super::web::handlers::not_found(&state)
+    } else {
+        error(StatusCode::NOT_FOUND, "no such endpoint")
+    }
 }
 
 /// 401 without a key, 403 with a wrong one.

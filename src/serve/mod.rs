@@ -13,6 +13,8 @@
 //! With `--deliver`, the runner also hands the outbox's due rows to their target
 //! ([`crate::deliver`]), in short slices between its other work.
 //!
+//! The same HTTP side serves a read-only web view at `/` ([`web`]), reading like the API.
+//!
 //! Scripts are reloaded on `SIGHUP` or a change of a script file ([`watch`]). `SIGINT` and
 //! `SIGTERM` stop the HTTP side from accepting, let the requests in hand finish, and end the
 //! runner between two units of work, after a commit.
@@ -25,6 +27,7 @@ pub mod metrics;
 pub mod reads;
 pub mod runner;
 pub mod watch;
+pub mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -143,6 +146,8 @@ pub fn run(
         current,
         metrics,
         keys: config.keys.clone(),
+        sessions: web::Sessions::new(config.tls.is_some())
+            .map_err(|e| ServeError::Start(e.to_string()))?,
     });
     let server = axum_server::Handle::new();
     let serving = {

@@ -5,21 +5,28 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::{json, Value as Json};
 
-use crate::check::ir::{CampaignKind, Program};
+use crate::check::ir::{Campaign, CampaignKind, Program};
+use crate::diagnostic::SourceMap;
 use crate::engine::schedule::next_after;
 use crate::engine::value::{instant, rfc3339};
 use crate::explain::Texts;
 use crate::report::{activity_json, outbox_json, person_json};
 use crate::store::open::{reader, Location};
 use crate::store::{LogQuery, PersonId, Store, StoreError};
+use crate::syntax::ast::Script;
 
-/// A checked program with the texts of its scripts (for explanations).
+/// A checked program with the texts of its scripts (for explanations) and the parsed scripts
+/// themselves (for the web view's pictures and schedule).
 #[derive(Clone, Debug)]
 pub struct Live {
     /// The checked program.
     pub program: Arc<Program>,
     /// The filters, triggers and rules as the scripts write them.
     pub texts: Arc<Texts>,
+    /// The scripts the program was checked from.
+    pub scripts: Arc<Vec<Script>>,
+    /// The scripts' texts.
+    pub sources: Arc<SourceMap>,
 }
 
 /// The program in force, with a number that changes at each reload.
@@ -198,6 +205,38 @@ pub fn outbox(store: &dyn Store, page: Page) -> Result<Vec<Json>, StoreError> {
     Ok(out)
 }
 
+/// A campaign's kind and state in words: `batch`, `trigger` or `executable`; `active`, or
+/// `inactive` for a deactivated trigger campaign.
+pub fn kind_and_state(c: &Campaign) -> (&'static str, &'static str) {
+    match c.kind {
+        CampaignKind::Batch => ("batch", "active"),
+        CampaignKind::Trigger if c.active => ("trigger", "active"),
+        CampaignKind::Trigger => ("trigger", "inactive"),
+        CampaignKind::Executable => ("executable", "active"),
+    }
+}
+
+/// A batch campaign's next scheduled run after its last one (or after the store's `clock`
+/// when it never ran); `None` for other campaigns and finished schedules.
+pub fn next_run(
+    store: &dyn Store,
+    c: &Campaign,
+    clock: Option<i64>,
+) -> Result<Option<i64>, StoreError> {
+    match (&c.schedule, c.kind) {
+        (Some(rule), CampaignKind::Batch) => {
+            let last = match store.last_run(&c.name)? {
+                Some(t) => Some(t),
+                None => clock.map(|t| t - 1),
+            };
+            Ok(last
+                .and_then(|t| next_after(rule, instant(t)))
+                .map(|t| t.timestamp()))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// `GET /v1/campaigns`: each campaign of the program in force with its kind, state, the people
 /// waiting in its flow, its entries so far and its next scheduled run.
 pub fn campaigns(store: &dyn Store, program: &Program) -> Result<Vec<Json>, StoreError> {
@@ -206,23 +245,8 @@ pub fn campaigns(store: &dyn Store, program: &Program) -> Result<Vec<Json>, Stor
     let mut out = Vec::with_capacity(program.campaigns.len());
     for c in &program.campaigns {
         let (waiting, entries) = counts.get(&c.name).copied().unwrap_or_default();
-        let (kind, state) = match c.kind {
-            CampaignKind::Batch => ("batch", "active"),
-            CampaignKind::Trigger if c.active => ("trigger", "active"),
-            CampaignKind::Trigger => ("trigger", "inactive"),
-            CampaignKind::Executable => ("executable", "active"),
-        };
-        let next_run = match (&c.schedule, c.kind) {
-            (Some(rule), CampaignKind::Batch) => {
-                let last = match store.last_run(&c.name)? {
-                    Some(t) => Some(t),
-                    None => clock.map(|t| t - 1),
-                };
-                last.and_then(|t| next_after(rule, instant(t)))
-                    .map(|t| rfc3339(t.timestamp()))
-            }
-            _ => None,
-        };
+        let (kind, state) = kind_and_state(c);
+        let next_run = next_run(store, c, clock)?.map(rfc3339);
         out.push(json!({
             "name": c.name,
             "kind": kind,

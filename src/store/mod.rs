@@ -530,6 +530,25 @@ pub trait Store: AsDynStore {
         Ok(out)
     }
 
+    /// The successful entries into a flow (`enter_flow` activities) after instant `after`, of
+    /// one campaign or of all: each entry's campaign and instant, in log order.
+    fn entries_after(&self, campaign: Option<&str>, after: i64) -> Result<Vec<(String, i64)>> {
+        let mut out = Vec::new();
+        let query = LogQuery {
+            campaign: campaign.map(str::to_string),
+            ..LogQuery::default()
+        };
+        self.scan_log(&query, &mut |a| {
+            if a.kind == "enter_flow" && a.outcome == Outcome::Succeeded && a.at > after {
+                if let Some(c) = a.campaign {
+                    out.push((c, a.at));
+                }
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     /// Writes an outbox row; false when its key is already there.
     fn outbox_insert(&mut self, row: &OutboxRow) -> Result<bool>;
     /// Calls `f` for every outbox row, in order.

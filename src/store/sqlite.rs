@@ -1028,6 +1028,21 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    fn entries_after(&self, campaign: Option<&str>, after: i64) -> Result<Vec<(String, i64)>> {
+        // One campaign's entries are found through the campaign index.
+        let sql = match campaign {
+            Some(_) => "SELECT campaign, at FROM activities WHERE campaign = ?1 AND type = 'enter_flow' AND result = 'succeeded' AND at > ?2 ORDER BY id",
+            None => "SELECT campaign, at FROM activities WHERE campaign IS NOT NULL AND ?1 IS NULL AND type = 'enter_flow' AND result = 'succeeded' AND at > ?2 ORDER BY id",
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params![campaign, after])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push((r.get(0)?, r.get(1)?));
+        }
+        Ok(out)
+    }
+
     fn last_activity_id(&self) -> Result<i64> {
         Ok(self
             .conn
