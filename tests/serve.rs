@@ -1156,3 +1156,66 @@ campaign "Priced" {
     let files = std::fs::read_dir(dir.path().join("out")).unwrap().count();
     assert_eq!(files, people);
 }
+
+#[test]
+fn a_hanging_webhook_holds_up_its_row_and_nothing_else() {
+    let smtp = servers::SmtpServer::start();
+    let http = servers::HttpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "s.camp",
+        &r#"
+settings { time zone "UTC" from "Acme <news@acme.example>" }
+schema person { first_name: text }
+page "Pricing"
+webhook "Hook" { url "URL/hang" method "POST" body "{}" }
+campaign "Call" {
+  smart list { trigger person is created }
+  flow { call webhook "Hook" }
+}
+campaign "Priced" {
+  smart list { trigger visits page "Pricing" }
+  flow { interesting moment "priced" }
+}
+"#
+        .replace("URL", &http.url),
+    );
+    let server = Server::start(
+        dir.path(),
+        &script,
+        "camp.db",
+        &["--deliver", &smtp.url],
+        &[],
+    );
+    let agent = agent();
+    let (status, body) = post(&agent, &server.url("/v1/people"), "email\nann@example.com");
+    assert_eq!(status, 200, "{body}");
+    // The server has the request and answers nothing for 3 s.
+    until(Duration::from_secs(5), || {
+        (!http.requests().is_empty()).then_some(())
+    });
+    let (status, body) = post(
+        &agent,
+        &server.url("/v1/events"),
+        r#"{"type":"visits_page","person":"ann@example.com","page":"Pricing"}"#,
+    );
+    assert_eq!(status, 202, "{body}");
+    until(Duration::from_secs(5), || {
+        campaign_log(&agent, &server, "Priced")
+            .into_iter()
+            .find(|a| a["type"] == "interesting_moment")
+    });
+    // The event ran while the webhook's request was still hanging.
+    let outbox = |agent: &ureq::Agent| {
+        let (_, body) = get(agent, &server.url("/v1/outbox?since=0"));
+        json(&body)[0].clone()
+    };
+    assert_eq!(outbox(&agent)["delivery"], "pending", "{}", server.logs());
+    // Then the hang ends without an answer: the row waits for its retry.
+    let row = until(Duration::from_secs(10), || {
+        let row = outbox(&agent);
+        (row["delivery"] == "retrying").then_some(row)
+    });
+    assert_eq!(row["attempts"], 1, "{row}");
+}

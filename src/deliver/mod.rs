@@ -128,6 +128,17 @@ pub struct DeliverySummary {
 }
 
 impl DeliverySummary {
+    /// Counts one row's new state.
+    pub fn count(&mut self, state: DeliveryState) {
+        match state {
+            DeliveryState::Delivered => self.delivered += 1,
+            DeliveryState::Bounced => self.bounced += 1,
+            DeliveryState::Retrying => self.retrying += 1,
+            DeliveryState::Failed => self.failed += 1,
+            DeliveryState::Pending => {}
+        }
+    }
+
     /// Rows handled.
     pub fn total(&self) -> u32 {
         self.delivered + self.bounced + self.retrying + self.failed
@@ -243,8 +254,7 @@ impl Deliverer {
     }
 
     /// Like [`Deliverer::deliver_due`], but gives way once `give_way` says so, asked after each
-    /// row (at least one row is handled). Also says whether rows due at `now` may be left: a
-    /// long-running server delivers in such slices between its other work.
+    /// row (at least one row is handled). Also says whether rows due at `now` may be left.
     pub fn deliver_slice(
         &mut self,
         engine: &mut Engine<'_>,
@@ -255,11 +265,7 @@ impl Deliverer {
         if self.target == Target::None {
             return Ok((summary, false));
         }
-        let id = match self.store_id.take() {
-            Some(id) => id,
-            None => store_id(engine, now)?,
-        };
-        self.store_id = Some(id);
+        self.prepare(engine, now)?;
         let mut after = 0;
         loop {
             let rows = engine.store().due_deliveries(now, after, BATCH)?;
@@ -271,16 +277,8 @@ impl Deliverer {
                 if engine.stopping() {
                     return Ok((summary, true));
                 }
-                self.throttle.wait(domain(&row));
                 let attempt = self.attempt(&row)?;
-                let state = record(engine, &row, &attempt, now)?;
-                match state {
-                    DeliveryState::Delivered => summary.delivered += 1,
-                    DeliveryState::Bounced => summary.bounced += 1,
-                    DeliveryState::Retrying => summary.retrying += 1,
-                    DeliveryState::Failed => summary.failed += 1,
-                    DeliveryState::Pending => {}
-                }
+                summary.count(record(engine, &row, &attempt, now)?);
                 if give_way() {
                     return Ok((summary, true));
                 }
@@ -289,13 +287,25 @@ impl Deliverer {
         Ok((summary, false))
     }
 
+    /// Reads the store's delivery identity (made on the first delivery), which every
+    /// `Message-ID` and `Idempotency-Key` carries: needed before [`Deliverer::attempt`].
+    pub fn prepare(&mut self, engine: &mut Engine<'_>, now: i64) -> Result<(), DeliverError> {
+        if self.store_id.is_none() {
+            self.store_id = Some(store_id(engine, now)?);
+        }
+        Ok(())
+    }
+
     /// The target messages go to.
     pub fn target(&self) -> &Target {
         &self.target
     }
 
-    /// Hands one row over.
-    fn attempt(&mut self, row: &OutboxRow) -> Result<Attempt, DeliverError> {
+    /// Hands one row over, after waiting as long as the delivery rate to its domain asks. No
+    /// store is involved: a server may do this on a thread of its own and [`record`] the
+    /// outcome on the store's. [`Deliverer::prepare`] comes first.
+    pub fn attempt(&mut self, row: &OutboxRow) -> Result<Attempt, DeliverError> {
+        self.throttle.wait(domain(row));
         let key = delivery_key(&row.key, self.store_id.as_deref().unwrap_or_default());
         if row.kind == "webhook" {
             let request = http::Request::of(row, &key);
@@ -342,7 +352,7 @@ fn domain(row: &OutboxRow) -> &str {
 /// Records an attempt's outcome: the row's delivery state, the activity that reports it (and
 /// `email_invalid` for a bounce that says the address does not exist), in one transaction with
 /// the trigger campaigns it fires. Returns the new state.
-fn record(
+pub fn record(
     engine: &mut Engine<'_>,
     row: &OutboxRow,
     attempt: &Attempt,

@@ -6,14 +6,20 @@
 //! in progress gives way to requests between two units of work once it has run
 //! [`GIVE_WAY_AFTER`]: the requests are answered and the run goes on where it was.
 //!
-//! With a delivery target (`--deliver`), outbox rows due are delivered between runs, in slices
-//! of at most [`DELIVERY_SLICE`] (and one row): a waiting request ends a slice, and the next
-//! slice comes after the requests are answered.
+//! With a delivery target (`--deliver`), a courier thread of its own hands the outbox's rows
+//! over (SMTP, HTTP, files) and the runner records each outcome, with its activity and the
+//! campaigns it fires, as it records a request: the runner never waits for a mail server, a
+//! webhook or a delivery rate, so a server that hangs delays its messages and nothing else. At
+//! most [`IN_FLIGHT`] rows are with the courier at a time; a crash may repeat those of them that
+//! were handed over but not yet recorded, once each, with the same keys (LANGUAGE.md 13.3).
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::Duration;
+use std::time::Instant;
 
 use axum::body::Bytes;
 use tokio::sync::oneshot;
@@ -21,22 +27,24 @@ use tokio::sync::oneshot;
 use super::metrics::Metrics;
 use super::reads::{Current, Live};
 use crate::check::ir::Program;
-use crate::deliver::{DeliverError, Deliverer, DeliverySummary, Target};
+use crate::deliver::{record, Attempt, DeliverError, Deliverer, DeliverySummary, Target};
 use crate::engine::events::{ImportSummary, InputRejected};
 use crate::engine::inputs::{parse_people_csv, parse_people_json, InputError};
 use crate::engine::run::{Engine, RunSummary};
 use crate::engine::stop::Stop;
-use crate::store::{Store, StoreError};
+use crate::store::{OutboxRow, Store, StoreError};
 
 /// The longest sleep: signals and reload requests are looked at this often.
 pub const TICK: Duration = Duration::from_millis(100);
 /// A run gives way to waiting requests once it has run this long.
 pub const GIVE_WAY_AFTER: Duration = Duration::from_millis(5);
 
-/// A slice of deliveries ends once it has run this long (or a request is waiting).
-pub const DELIVERY_SLICE: Duration = Duration::from_millis(50);
+/// Rows with the courier and not yet recorded, at most.
+pub const IN_FLIGHT: usize = 64;
 /// Rows waiting for a later try are looked for this often when nothing else happens.
 const DELIVERY_POLL: Duration = Duration::from_secs(1);
+/// On a stop, how long the outcome of the row the courier is handing over is waited for.
+const COURIER_GRACE: Duration = Duration::from_secs(10);
 
 /// The name given to a request's body in messages.
 const BODY: &str = "body";
@@ -76,6 +84,11 @@ enum Command {
         body: Bytes,
         json: bool,
         reply: oneshot::Sender<Result<ImportSummary, Rejection>>,
+    },
+    /// The courier handed `row` over (or could not): its outcome, to record.
+    Delivered {
+        row: Box<OutboxRow>,
+        attempt: Result<Attempt, DeliverError>,
     },
 }
 
@@ -118,19 +131,84 @@ impl RunnerHandle {
 /// logged).
 pub type Loader<'a> = Box<dyn FnMut() -> Option<Live> + 'a>;
 
-/// Delivery from the runner: the target, the deliverer for the program in force, the metrics
-/// the outcomes are counted in.
+/// Delivery from the runner: the target, the courier that hands rows over, the metrics the
+/// outcomes are counted in.
 pub struct Delivery {
     /// Where messages go.
     pub target: Target,
-    /// The deliverer for the program in force (`None` with the target `none`).
+    /// A deliverer for the program in force not yet given to the courier (`None` with the
+    /// target `none`).
     pub deliverer: Option<Deliverer>,
     /// Where `camp_deliveries_total` is counted.
     pub metrics: Arc<Metrics>,
-    /// Whether rows may be due that a slice has not handled yet.
+    courier: Option<Courier>,
+    /// The way back to the runner for the courier's outcomes.
+    results: Option<Sender<Command>>,
+    /// The rows with the courier.
+    in_flight: HashSet<i64>,
+    /// Outcomes recorded since the courier was last idle (logged then).
+    summary: DeliverySummary,
+    /// Whether rows may be due that have not been handed over yet.
     pending: bool,
     /// When due rows were last looked for.
-    looked: std::time::Instant,
+    looked: Instant,
+}
+
+/// The courier's thread and the way to it.
+struct Courier {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<JoinHandle<()>>,
+    /// Set on a stop: rows not handed over yet are left to the next start.
+    stop: Arc<AtomicBool>,
+}
+
+/// Work for the courier.
+enum Job {
+    /// Hand this row over.
+    Row(Box<OutboxRow>),
+    /// Deliver with this from now on (the scripts were reloaded).
+    Use(Box<Deliverer>),
+}
+
+impl Courier {
+    /// Starts the courier with `deliverer`; outcomes come back to the runner through `results`.
+    fn start(deliverer: Deliverer, results: Sender<Command>) -> std::io::Result<Courier> {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("camp-courier".to_string())
+            .spawn(move || {
+                let mut deliverer = deliverer;
+                for job in rx {
+                    match job {
+                        Job::Use(d) => deliverer = *d,
+                        // Left due in the store: the next start hands it over.
+                        Job::Row(_) if stopped.load(Ordering::SeqCst) => {}
+                        Job::Row(row) => {
+                            let attempt = deliverer.attempt(&row);
+                            if results.send(Command::Delivered { row, attempt }).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            })?;
+        Ok(Courier {
+            jobs: Some(jobs),
+            thread: Some(thread),
+            stop,
+        })
+    }
+
+    fn send(&self, job: Job) -> bool {
+        self.jobs.as_ref().is_some_and(|j| j.send(job).is_ok())
+    }
+
+    /// Whether the thread has ended.
+    fn finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
+    }
 }
 
 impl Delivery {
@@ -140,8 +218,12 @@ impl Delivery {
             target,
             deliverer,
             metrics,
+            courier: None,
+            results: None,
+            in_flight: HashSet::new(),
+            summary: DeliverySummary::default(),
             pending: true,
-            looked: std::time::Instant::now(),
+            looked: Instant::now(),
         }
     }
 
@@ -153,13 +235,15 @@ impl Delivery {
         }
     }
 
-    /// Counts a slice's outcomes.
-    fn count(&self, s: &DeliverySummary) {
+    /// Counts an outcome, and logs what was delivered once the courier has nothing left.
+    fn count(&mut self, state: crate::store::DeliveryState) {
+        let mut one = DeliverySummary::default();
+        one.count(state);
         for (outcome, n) in [
-            ("delivered", s.delivered),
-            ("bounced", s.bounced),
-            ("retrying", s.retrying),
-            ("failed", s.failed),
+            ("delivered", one.delivered),
+            ("bounced", one.bounced),
+            ("retrying", one.retrying),
+            ("failed", one.failed),
         ] {
             if n > 0 {
                 self.metrics
@@ -168,7 +252,9 @@ impl Delivery {
                     .inc_by(u64::from(n));
             }
         }
-        if s.total() > 0 {
+        self.summary.count(state);
+        if self.in_flight.is_empty() {
+            let s = std::mem::take(&mut self.summary);
             tracing::info!(
                 delivered = s.delivered,
                 bounced = s.bounced,
@@ -179,39 +265,125 @@ impl Delivery {
         }
     }
 
-    /// Delivers one slice of the rows due at `now`, when some may be: after other work
-    /// (`dirty`), when the previous slice left rows, or every [`DELIVERY_POLL`] for retries.
-    /// Whether rows due may be left.
-    fn slice(
-        &mut self,
-        engine: &mut Engine<'_>,
-        now: i64,
-        dirty: bool,
-        interrupt: &AtomicBool,
-    ) -> Result<bool, StoreError> {
-        let Some(deliverer) = self.deliverer.as_mut() else {
-            return Ok(false);
+    /// Hands the courier the rows due at `now` that it does not have, when some may be: after
+    /// other work (`dirty`), after an outcome, or every [`DELIVERY_POLL`] for retries. Starts
+    /// the courier (or gives it the reloaded program's deliverer) first.
+    fn feed(&mut self, engine: &mut Engine<'_>, now: i64, dirty: bool) -> Result<(), StoreError> {
+        if let Some(mut deliverer) = self.deliverer.take() {
+            match deliverer.prepare(engine, now) {
+                Ok(()) => {}
+                Err(DeliverError::Store(e)) => return Err(e),
+                Err(e) => {
+                    tracing::error!(error = %e, "delivery cannot start");
+                    return Ok(());
+                }
+            }
+            match &self.courier {
+                Some(c) => {
+                    c.send(Job::Use(Box::new(deliverer)));
+                }
+                None => match self.results.clone().map(|r| Courier::start(deliverer, r)) {
+                    Some(Ok(c)) => self.courier = Some(c),
+                    None => return Ok(()),
+                    Some(Err(e)) => {
+                        tracing::error!(error = %e, "cannot start the courier: nothing is delivered");
+                        return Ok(());
+                    }
+                },
+            }
+            self.pending = true;
+        }
+        let Some(courier) = &self.courier else {
+            return Ok(());
         };
         if !(dirty || self.pending || self.looked.elapsed() >= DELIVERY_POLL) {
-            return Ok(false);
+            return Ok(());
         }
-        self.looked = std::time::Instant::now();
-        let started = std::time::Instant::now();
-        let give_way = || started.elapsed() >= DELIVERY_SLICE || interrupt.load(Ordering::SeqCst);
-        match deliverer.deliver_slice(engine, now, &give_way) {
-            Ok((summary, more)) => {
-                self.count(&summary);
-                self.pending = more;
+        let room = IN_FLIGHT.saturating_sub(self.in_flight.len());
+        if room == 0 {
+            return Ok(());
+        }
+        self.looked = Instant::now();
+        let want = self.in_flight.len() + room;
+        let rows =
+            engine
+                .store()
+                .due_deliveries(now, 0, u32::try_from(want).unwrap_or(u32::MAX))?;
+        self.pending = rows.len() >= want;
+        for row in rows {
+            if self.in_flight.contains(&row.id) {
+                continue;
+            }
+            if self.in_flight.len() >= IN_FLIGHT {
+                self.pending = true;
+                break;
+            }
+            self.in_flight.insert(row.id);
+            if !courier.send(Job::Row(Box::new(row))) {
+                tracing::error!("the courier has stopped: nothing more is delivered");
+                self.courier = None;
+                self.in_flight.clear();
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the outcome of a row the courier handed over (or could not).
+    fn recorded(
+        &mut self,
+        engine: &mut Engine<'_>,
+        row: &OutboxRow,
+        attempt: Result<Attempt, DeliverError>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.in_flight.remove(&row.id);
+        let outcome = attempt.and_then(|a| record(engine, row, &a, now));
+        match outcome {
+            Ok(state) => {
+                self.count(state);
+                // Room for more, and the outcome's campaigns may have written rows.
+                self.pending = true;
             }
             Err(DeliverError::Store(e)) => return Err(e),
             Err(e) => {
-                // A target that cannot be written (a full disk, a directory removed): the
-                // rows stay due and are tried again at the next poll.
+                // A target that cannot be written (a full disk, a directory removed): the row
+                // stays due and is tried again at the next poll.
                 tracing::error!(error = %e, "delivery failed");
                 self.pending = false;
+                self.looked = Instant::now();
             }
         }
-        Ok(self.pending)
+        Ok(())
+    }
+
+    /// On a stop: no more rows for the courier; the outcome of the one it is handing over is
+    /// waited for (at most [`COURIER_GRACE`]) and recorded, with any request still coming.
+    fn finish(
+        &mut self,
+        engine: &mut Engine<'_>,
+        rx: &Receiver<Command>,
+    ) -> Result<(), StoreError> {
+        let Some(mut courier) = self.courier.take() else {
+            return Ok(());
+        };
+        courier.stop.store(true, Ordering::SeqCst);
+        drop(courier.jobs.take());
+        let deadline = Instant::now() + COURIER_GRACE;
+        while !courier.finished() && Instant::now() < deadline {
+            if let Ok(cmd) = rx.recv_timeout(Duration::from_millis(20)) {
+                handle(engine, cmd, self)?;
+            }
+        }
+        while let Ok(cmd) = rx.try_recv() {
+            handle(engine, cmd, self)?;
+        }
+        if !courier.finished() {
+            tracing::warn!(
+                "a message was still being handed over: it will be sent again, with the same key, at the next start"
+            );
+        }
+        Ok(())
     }
 }
 
@@ -249,7 +421,10 @@ pub fn runner<'a>(
             stop,
             reload,
             loader,
-            delivery,
+            delivery: Delivery {
+                results: Some(tx.clone()),
+                ..delivery
+            },
         },
         RunnerHandle { tx, interrupt },
     )
@@ -324,14 +499,15 @@ impl Runner<'_> {
         let mut engine = Engine::new(&program, &mut *self.store)?;
         while !done() {
             match self.rx.recv_timeout(Duration::from_millis(20)) {
-                Ok(cmd) => handle(&mut engine, cmd)?,
+                Ok(cmd) => handle(&mut engine, cmd, &mut self.delivery)?,
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
         }
         while let Ok(cmd) = self.rx.try_recv() {
-            handle(&mut engine, cmd)?;
+            handle(&mut engine, cmd, &mut self.delivery)?;
         }
+        self.delivery.finish(&mut engine, &self.rx)?;
         engine.flush()
     }
 }
@@ -363,7 +539,7 @@ fn drive(
         }
         interrupt.store(false, Ordering::SeqCst);
         while let Ok(cmd) = rx.try_recv() {
-            handle(engine, cmd)?;
+            handle(engine, cmd, delivery)?;
             dirty = true;
         }
         let wall = wall_ms().div_euclid(1000);
@@ -389,11 +565,9 @@ fn drive(
                 }
             }
         }
-        // Deliveries, a slice at a time, at the instant events happen now.
+        // Rows due for the courier, at the instant events happen now.
         let now = engine.clock()?.map_or(wall, |c| c.max(wall));
-        if delivery.slice(engine, now, worked, interrupt)? {
-            continue;
-        }
+        delivery.feed(engine, now, worked)?;
         // Sleep until the next due instant (not before the store's clock), a request or a tick.
         let clock = engine.clock()?;
         let next = engine.next_due()?.map(|d| clock.map_or(d, |c| d.max(c)));
@@ -407,7 +581,7 @@ fn drive(
         match rx.recv_timeout(sleep) {
             Ok(cmd) => {
                 interrupt.store(false, Ordering::SeqCst);
-                handle(engine, cmd)?;
+                handle(engine, cmd, delivery)?;
                 dirty = true;
             }
             Err(RecvTimeoutError::Timeout) => {}
@@ -430,7 +604,11 @@ fn report(s: &RunSummary) {
 
 /// Answers one request. A failure of the store is answered and also returned when the store
 /// cannot go on.
-fn handle(engine: &mut Engine<'_>, cmd: Command) -> Result<(), StoreError> {
+fn handle(
+    engine: &mut Engine<'_>,
+    cmd: Command,
+    delivery: &mut Delivery,
+) -> Result<(), StoreError> {
     let wall = wall_ms().div_euclid(1000);
     let clock = engine.clock()?.unwrap_or(wall);
     // Events without `at`, and imports, happen now; never before the store's clock.
@@ -470,6 +648,9 @@ fn handle(engine: &mut Engine<'_>, cmd: Command) -> Result<(), StoreError> {
                 },
             };
             let _ = reply.send(answer);
+        }
+        Command::Delivered { row, attempt } => {
+            delivery.recorded(engine, &row, attempt, now)?;
         }
     }
     Ok(())
