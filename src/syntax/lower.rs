@@ -37,7 +37,18 @@ impl Lowerer {
         let s = p.as_span();
         let mut end = s.end();
         if s.as_str().ends_with(|c: char| c.is_whitespace()) {
-            end = last_token_end(p).unwrap_or_else(|| s.start() + s.as_str().trim_end().len());
+            // What follows the last token is skipped whitespace and comments: without a `#` on
+            // the last line that holds something, it is whitespace only and trimming finds the
+            // token's end without walking the tree.
+            let trimmed = s
+                .as_str()
+                .trim_end_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+            let last_line = &trimmed[trimmed.rfind('\n').map_or(0, |i| i + 1)..];
+            end = if last_line.contains('#') {
+                last_token_end(p).unwrap_or_else(|| s.start() + s.as_str().trim_end().len())
+            } else {
+                s.start() + trimmed.len()
+            };
         }
         Span::new(self.file, s.start(), end)
     }
