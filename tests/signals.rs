@@ -77,6 +77,9 @@ fn runs_stopped_by_sigterm_end_like_one_run() {
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         match (out.status.code(), out.status.signal()) {
+            // Handled before anything was written (a stop between the handlers' installation
+            // and the run's first write): the store is as it was.
+            (Some(143), _) if stderr.contains("before anything was written") => early += 1,
             (Some(143), _) => {
                 stopped += 1;
                 assert!(
@@ -101,7 +104,7 @@ fn runs_stopped_by_sigterm_end_like_one_run() {
         no_wait_lost(&b);
     }
     eprintln!(
-        "{ROUNDS} rounds: {stopped} stopped by SIGTERM, {finished} finished first, {early} ended before handling signals; reference run {reference_ms} ms"
+        "{ROUNDS} rounds: {stopped} stopped by SIGTERM, {finished} finished first, {early} ended before writing anything; reference run {reference_ms} ms"
     );
     assert!(
         stopped >= ROUNDS / 4,

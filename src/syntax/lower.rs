@@ -37,14 +37,18 @@ impl Lowerer {
         let s = p.as_span();
         let mut end = s.end();
         if s.as_str().ends_with(|c: char| c.is_whitespace()) {
-            end = p
-                .clone()
-                .into_inner()
-                .flatten()
-                .filter(|c| !c.as_str().ends_with(|ch: char| ch.is_whitespace()))
-                .map(|c| c.as_span().end())
-                .max()
-                .unwrap_or_else(|| s.start() + s.as_str().trim_end().len());
+            // What follows the last token is skipped whitespace and comments: without a `#` on
+            // the last line that holds something, it is whitespace only and trimming finds the
+            // token's end without walking the tree.
+            let trimmed = s
+                .as_str()
+                .trim_end_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
+            let last_line = &trimmed[trimmed.rfind('\n').map_or(0, |i| i + 1)..];
+            end = if last_line.contains('#') {
+                last_token_end(p).unwrap_or_else(|| s.start() + s.as_str().trim_end().len())
+            } else {
+                s.start() + trimmed.len()
+            };
         }
         Span::new(self.file, s.start(), end)
     }
@@ -1602,6 +1606,23 @@ impl Lowerer {
     }
 
     fn name(&mut self, p: P) -> Name {
+        // The usual name is plain text between quotes: its text is the literal's inside.
+        if let Some(inner) = p.clone().into_inner().next() {
+            if inner.as_rule() == Rule::plain_string {
+                let mut parts = inner.clone().into_inner();
+                let text = match (parts.next(), parts.next()) {
+                    (None, _) => Some(""),
+                    (Some(t), None) if t.as_rule() == Rule::plain_text => Some(t.as_str()),
+                    _ => None,
+                };
+                if let Some(text) = text {
+                    return Name {
+                        text: text.to_string(),
+                        span: self.span(&p),
+                    };
+                }
+            }
+        }
         let t = self.template(p);
         Name {
             text: t.source_text(),
@@ -1701,6 +1722,21 @@ impl Lowerer {
             span,
         })
     }
+}
+
+/// Where the last token under `p` that does not end in whitespace ends: the largest end among
+/// such descendants, found from the last child backwards (a later child's tokens end after
+/// every earlier child's).
+fn last_token_end(p: &P) -> Option<usize> {
+    for c in p.clone().into_inner().rev() {
+        if !c.as_str().ends_with(|ch: char| ch.is_whitespace()) {
+            return Some(c.as_span().end());
+        }
+        if let Some(end) = last_token_end(&c) {
+            return Some(end);
+        }
+    }
+    None
 }
 
 fn is_date_value(p: &P) -> bool {
@@ -1810,15 +1846,22 @@ fn dedent(parts: Vec<TemplatePart>) -> Vec<TemplatePart> {
     let joined = dedented.join("\n");
     let mut out = Vec::new();
     let mut tokens: Vec<Option<TokenRef>> = tokens.into_iter().map(Some).collect();
-    for ch in joined.chars() {
+    // Text runs between placeholders are pushed whole.
+    let mut run = 0;
+    for (i, ch) in joined.char_indices() {
         let code = ch as u32;
         if code >= BASE && ((code - BASE) as usize) < tokens.len() {
             if let Some(t) = tokens[(code - BASE) as usize].take() {
+                if run < i {
+                    push_text(&mut out, &joined[run..i]);
+                }
                 out.push(TemplatePart::Token(t));
-                continue;
+                run = i + ch.len_utf8();
             }
         }
-        push_text(&mut out, ch.encode_utf8(&mut [0; 4]));
+    }
+    if run < joined.len() {
+        push_text(&mut out, &joined[run..]);
     }
     out
 }
