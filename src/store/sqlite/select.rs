@@ -405,18 +405,18 @@ impl Translator<'_> {
         };
         let kinds = log_types(&h.what);
         let mut sql =
-            String::from("SELECT 1 FROM activities WHERE person = people.id AND type IN (");
+            String::from("SELECT 1 FROM activities WHERE person = people.id AND type IN (SELECT id FROM names WHERE name IN (");
         let mut params: Vec<SqlValue> = Vec::new();
         for (i, k) in kinds.iter().enumerate() {
             sql.push_str(if i == 0 { "?" } else { ", ?" });
             params.push(SqlValue::Text(k.to_string()));
         }
-        sql.push(')');
+        sql.push_str("))");
         if let Some(asset) = &h.what.asset {
-            sql.push_str(" AND primary_value = ?");
+            sql.push_str(" AND primary_value = (SELECT id FROM names WHERE name = ?)");
             params.push(SqlValue::Text(asset.clone()));
         }
-        sql.push_str(" AND at >= ? AND at <= ? AND result = 'succeeded'");
+        sql.push_str(" AND at >= ? AND at <= ? AND result = 0");
         params.push(SqlValue::Integer(from.unwrap_or(i64::MIN)));
         params.push(SqlValue::Integer(to.unwrap_or(i64::MAX)));
         // The count of the activities, read no further than decides the verdict.
