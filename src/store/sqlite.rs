@@ -1,5 +1,6 @@
 //! The embedded store: one SQLite file (bundled SQLite, WAL mode, versioned migrations).
 
+mod log;
 mod migrate;
 pub mod select;
 
@@ -35,6 +36,8 @@ pub struct SqliteStore {
     cache: RefCell<TxCache>,
     /// Interned names known to this connection; see [`Names`].
     names: RefCell<Names>,
+    /// Activities logged in the open transaction, not written yet (see [`log`]).
+    pending: RefCell<log::PendingLog>,
 }
 
 /// The ids of the names (campaigns, steps, activity types, primary values) the activity log
@@ -139,7 +142,7 @@ impl SqliteStore {
         }
         // A larger page cache keeps the activity indexes' hot pages in memory across commits.
         conn.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536;",
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;",
         )?;
         migrate::migrate(&conn, path)?;
         Ok(SqliteStore {
@@ -150,6 +153,7 @@ impl SqliteStore {
             select_person_by_id: String::new(),
             cache: RefCell::new(TxCache::default()),
             names: RefCell::new(Names::default()),
+            pending: RefCell::new(log::PendingLog::default()),
         })
     }
 
@@ -183,6 +187,7 @@ impl SqliteStore {
         tx.commit()?;
         *self.cache.get_mut() = TxCache::default();
         *self.names.get_mut() = Names::default();
+        self.pending.get_mut().clear();
         Ok(())
     }
 
@@ -570,11 +575,14 @@ impl Store for SqliteStore {
     fn begin(&mut self) -> Result<()> {
         *self.cache.get_mut() = TxCache::default();
         self.names.get_mut().forget_added();
+        self.pending.get_mut().clear();
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         Ok(())
     }
 
     fn commit(&mut self) -> Result<()> {
+        self.flush_log()?;
+        self.pending.get_mut().clear();
         let cache = std::mem::take(self.cache.get_mut());
         if cache.clock_unwritten {
             if let Some(Some(at)) = cache.clock {
@@ -594,6 +602,7 @@ impl Store for SqliteStore {
     fn rollback(&mut self) -> Result<()> {
         *self.cache.get_mut() = TxCache::default();
         self.names.get_mut().forget_added();
+        self.pending.get_mut().clear();
         if !self.conn.is_autocommit() {
             self.conn.execute_batch("ROLLBACK")?;
         }
@@ -724,6 +733,8 @@ impl Store for SqliteStore {
         now: i64,
         f: &mut dyn FnMut(Person) -> Result<()>,
     ) -> Result<()> {
+        // The selection may read the log.
+        self.flush_log()?;
         if !self.prepared_for(program) {
             return select_by_scan(self, program, filters, now, f);
         }
@@ -871,33 +882,11 @@ impl Store for SqliteStore {
     }
 
     fn append_activity(&mut self, a: &Activity) -> Result<i64> {
-        let attrs = serde_json::to_string(&a.attributes).unwrap_or_else(|_| "{}".into());
-        let campaign = self.intern_opt(a.campaign.as_deref())?;
-        let step = self.intern_opt(a.step.as_deref())?;
-        let kind = self.intern(&a.kind)?;
-        let primary = self.intern_opt(a.primary.as_deref())?;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO activities (at, person, email, campaign, step, type, primary_value, attributes, result, reason, depth)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
-                a.at,
-                a.person,
-                a.email,
-                campaign,
-                step,
-                kind,
-                primary,
-                attrs,
-                outcome_code(a.outcome),
-                a.reason,
-                a.depth
-            ])?;
-        Ok(self.conn.last_insert_rowid())
+        self.log_activity(a)
     }
 
     fn activity(&self, id: i64) -> Result<Option<Activity>> {
+        self.flush_log()?;
         let sql = format!("{ACTIVITY_SELECT} WHERE a.id = ?1");
         Ok(self
             .conn
@@ -914,6 +903,7 @@ impl Store for SqliteStore {
         from: Option<i64>,
         to: Option<i64>,
     ) -> Result<Vec<Activity>> {
+        self.flush_log()?;
         let mut out = Vec::new();
         // A name never logged has no id, and no activity.
         let primary = match primary {
@@ -952,6 +942,7 @@ impl Store for SqliteStore {
     }
 
     fn scan_log(&self, q: &LogQuery, f: &mut dyn FnMut(Activity) -> Result<()>) -> Result<()> {
+        self.flush_log()?;
         // Only the conditions asked for, so that one person's log is read through the
         // `activities_history` index instead of a scan of the whole log.
         let mut sql = format!("{ACTIVITY_SELECT} WHERE a.id > ?1");
@@ -979,6 +970,7 @@ impl Store for SqliteStore {
     }
 
     fn activity_counts_after(&self, after: i64) -> Result<super::ActivityCounts> {
+        self.flush_log()?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT t.name, a.result, count(*), max(a.id) FROM activities a JOIN names t ON t.id = a.type
              WHERE a.id > ?1 GROUP BY a.type, a.result",
@@ -1006,6 +998,7 @@ impl Store for SqliteStore {
     }
 
     fn campaign_counts(&self) -> Result<std::collections::HashMap<String, (u64, u64)>> {
+        self.flush_log()?;
         let mut out: std::collections::HashMap<String, (u64, u64)> = Default::default();
         let mut stmt = self
             .conn
@@ -1028,6 +1021,7 @@ impl Store for SqliteStore {
     }
 
     fn last_activity_id(&self) -> Result<i64> {
+        self.flush_log()?;
         Ok(self
             .conn
             .query_row("SELECT coalesce(max(id), 0) FROM activities", [], |r| {

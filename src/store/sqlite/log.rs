@@ -1,0 +1,116 @@
+//! Writing the activity log: inside a transaction, appended activities wait in memory (their
+//! ids assigned in order, as SQLite would: the largest id plus one) and are written many rows
+//! to a statement, before anything reads the log and before the commit. Outside a transaction
+//! each is written at once. Nothing of the log is ever written outside the transaction that
+//! logged it, so a crash loses or keeps the transaction whole, as before.
+
+use rusqlite::types::Value as SqlValue;
+
+use super::SqliteStore;
+use crate::store::{Activity, Result};
+
+/// Rows per multi-row `INSERT`.
+const ROWS_PER_INSERT: usize = 32;
+
+/// Columns of one activity row, in the order of [`insert_sql`].
+const COLUMNS: usize = 12;
+
+/// Activities logged in the open transaction and not written yet.
+#[derive(Debug, Default)]
+pub(super) struct PendingLog {
+    /// The id the next activity gets, once read in this transaction.
+    next_id: Option<i64>,
+    rows: Vec<[SqlValue; COLUMNS]>,
+}
+
+impl PendingLog {
+    /// Forgets everything (a transaction starts or ends).
+    pub(super) fn clear(&mut self) {
+        self.next_id = None;
+        self.rows.clear();
+    }
+}
+
+/// `INSERT` of `n` activity rows.
+fn insert_sql(n: usize) -> String {
+    let row = format!("({})", vec!["?"; COLUMNS].join(", "));
+    format!(
+        "INSERT INTO activities (id, at, person, email, campaign, step, type, primary_value, \
+         attributes, result, reason, depth) VALUES {}",
+        vec![row.as_str(); n].join(", ")
+    )
+}
+
+impl SqliteStore {
+    /// Logs an activity: the row with its names interned, written now outside a transaction,
+    /// kept for [`Self::flush_log`] inside one. Returns its id.
+    pub(super) fn log_activity(&self, a: &Activity) -> Result<i64> {
+        let attrs = serde_json::to_string(&a.attributes).unwrap_or_else(|_| "{}".into());
+        let opt = |v: Option<i64>| v.map_or(SqlValue::Null, SqlValue::Integer);
+        let text = |v: &Option<String>| v.clone().map_or(SqlValue::Null, SqlValue::Text);
+        let mut row = [
+            SqlValue::Null,
+            SqlValue::Integer(a.at),
+            SqlValue::Integer(a.person),
+            text(&a.email),
+            opt(self.intern_opt(a.campaign.as_deref())?),
+            opt(self.intern_opt(a.step.as_deref())?),
+            SqlValue::Integer(self.intern(&a.kind)?),
+            opt(self.intern_opt(a.primary.as_deref())?),
+            SqlValue::Text(attrs),
+            SqlValue::Integer(super::outcome_code(a.outcome)),
+            text(&a.reason),
+            SqlValue::Integer(i64::from(a.depth)),
+        ];
+        if !self.in_tx() {
+            self.flush_log()?;
+            self.conn
+                .prepare_cached(&insert_sql(1))?
+                .execute(rusqlite::params_from_iter(row))?;
+            return Ok(self.conn.last_insert_rowid());
+        }
+        let next = match self.pending.borrow().next_id {
+            Some(id) => id,
+            None => self.conn.query_row(
+                "SELECT coalesce(max(id), 0) + 1 FROM activities",
+                [],
+                |r| r.get(0),
+            )?,
+        };
+        row[0] = SqlValue::Integer(next);
+        let full = {
+            let mut pending = self.pending.borrow_mut();
+            pending.next_id = Some(next + 1);
+            pending.rows.push(row);
+            pending.rows.len() >= ROWS_PER_INSERT
+        };
+        if full {
+            self.flush_log()?;
+        }
+        Ok(next)
+    }
+
+    /// Writes the activities kept in memory.
+    pub(super) fn flush_log(&self) -> Result<()> {
+        let rows = {
+            let mut pending = self.pending.borrow_mut();
+            if pending.rows.is_empty() {
+                return Ok(());
+            }
+            std::mem::take(&mut pending.rows)
+        };
+        let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
+        for chunk in &mut chunks {
+            self.conn
+                .prepare_cached(&insert_sql(ROWS_PER_INSERT))?
+                .execute(rusqlite::params_from_iter(chunk.iter().flatten()))?;
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            self.conn
+                .prepare_cached(&insert_sql(rest.len()))?
+                .execute(rusqlite::params_from_iter(rest.iter().flatten()))?;
+        }
+        Ok(())
+    }
+}
