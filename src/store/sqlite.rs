@@ -344,6 +344,8 @@ fn type_name(ty: FieldType) -> &'static str {
 fn read_activity(r: &rusqlite::Row) -> rusqlite::Result<Activity> {
     let attrs: String = r.get(8)?;
     let result: i64 = r.get(9)?;
+    let mut attributes = serde_json::from_str(&attrs).unwrap_or(serde_json::Value::Null);
+    log::join_cause(&mut attributes, r.get(12)?, r.get(13)?);
     Ok(Activity {
         id: r.get(0)?,
         at: r.get(1)?,
@@ -353,7 +355,7 @@ fn read_activity(r: &rusqlite::Row) -> rusqlite::Result<Activity> {
         step: r.get(5)?,
         kind: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
         primary: r.get(7)?,
-        attributes: serde_json::from_str(&attrs).unwrap_or(serde_json::Value::Null),
+        attributes,
         outcome: outcome_of(result),
         reason: r.get(10)?,
         depth: r.get::<_, i64>(11)? as u32,
@@ -362,9 +364,11 @@ fn read_activity(r: &rusqlite::Row) -> rusqlite::Result<Activity> {
 
 /// The activities `a` with their names resolved, in [`read_activity`]'s order of columns.
 const ACTIVITY_SELECT: &str = "SELECT a.id, a.at, a.person, a.email, c.name, s.name, t.name, \
-    p.name, a.attributes, a.result, a.reason, a.depth FROM activities a \
+    p.name, a.attributes, a.result, a.reason, a.depth, a.cause_activity, r.name \
+    FROM activities a \
     LEFT JOIN names c ON c.id = a.campaign LEFT JOIN names s ON s.id = a.step \
-    LEFT JOIN names t ON t.id = a.type LEFT JOIN names p ON p.id = a.primary_value";
+    LEFT JOIN names t ON t.id = a.type LEFT JOIN names p ON p.id = a.primary_value \
+    LEFT JOIN names r ON r.id = a.cause_run";
 
 /// An outcome's code in the `result` column.
 fn outcome_code(o: Outcome) -> i64 {

@@ -5,6 +5,7 @@
 //! logged it, so a crash loses or keeps the transaction whole, as before.
 
 use rusqlite::types::Value as SqlValue;
+use serde_json::Value as Json;
 
 use super::SqliteStore;
 use crate::store::{Activity, Result};
@@ -13,7 +14,7 @@ use crate::store::{Activity, Result};
 const ROWS_PER_INSERT: usize = 32;
 
 /// Columns of one activity row, in the order of [`insert_sql`].
-const COLUMNS: usize = 12;
+const COLUMNS: usize = 14;
 
 /// Activities logged in the open transaction and not written yet.
 #[derive(Debug, Default)]
@@ -36,7 +37,7 @@ fn insert_sql(n: usize) -> String {
     let row = format!("({})", vec!["?"; COLUMNS].join(", "));
     format!(
         "INSERT INTO activities (id, at, person, email, campaign, step, type, primary_value, \
-         attributes, result, reason, depth) VALUES {}",
+         attributes, result, reason, depth, cause_activity, cause_run) VALUES {}",
         vec![row.as_str(); n].join(", ")
     )
 }
@@ -45,8 +46,13 @@ impl SqliteStore {
     /// Logs an activity: the row with its names interned, written now outside a transaction,
     /// kept for [`Self::flush_log`] inside one. Returns its id.
     pub(super) fn log_activity(&self, a: &Activity) -> Result<i64> {
-        let attrs = serde_json::to_string(&a.attributes).unwrap_or_else(|_| "{}".into());
+        let (cause, attrs) = split_cause(&a.attributes);
         let opt = |v: Option<i64>| v.map_or(SqlValue::Null, SqlValue::Integer);
+        let (cause_activity, cause_run) = match cause {
+            None => (None, None),
+            Some(CauseCols::Activity(id)) => (Some(id), None),
+            Some(CauseCols::Run(text)) => (None, Some(self.intern(&text)?)),
+        };
         let text = |v: &Option<String>| v.clone().map_or(SqlValue::Null, SqlValue::Text);
         let mut row = [
             SqlValue::Null,
@@ -61,6 +67,8 @@ impl SqliteStore {
             SqlValue::Integer(super::outcome_code(a.outcome)),
             text(&a.reason),
             SqlValue::Integer(i64::from(a.depth)),
+            opt(cause_activity),
+            opt(cause_run),
         ];
         if !self.in_tx() {
             self.flush_log()?;
@@ -112,5 +120,112 @@ impl SqliteStore {
                 .execute(rusqlite::params_from_iter(rest.iter().flatten()))?;
         }
         Ok(())
+    }
+}
+
+/// The `cause` attribute (LANGUAGE.md 12) in columns: the id of the activity that started the
+/// flow, or the batch run that did as its JSON text (`{"run":"C","at":"T"}`), interned.
+#[derive(Debug, PartialEq)]
+enum CauseCols {
+    Activity(i64),
+    Run(String),
+}
+
+/// The attributes as JSON text, with their `cause` in columns when it is their last key (as the
+/// engine logs it); otherwise the whole object stays in the text.
+fn split_cause(attributes: &Json) -> (Option<CauseCols>, String) {
+    let whole = || (None, serde_json::to_string(attributes).unwrap_or_else(|_| "{}".into()));
+    let Some(map) = attributes.as_object() else {
+        return whole();
+    };
+    let Some((key, cause)) = map.iter().next_back() else {
+        return whole();
+    };
+    let cols = match cause {
+        _ if key != "cause" => return whole(),
+        Json::Number(n) => match n.as_i64() {
+            Some(id) => CauseCols::Activity(id),
+            None => return whole(),
+        },
+        Json::Object(_) => match serde_json::to_string(cause) {
+            Ok(text) => CauseCols::Run(text),
+            Err(_) => return whole(),
+        },
+        _ => return whole(),
+    };
+    // The object without its last key, as `serde_json::to_string` writes objects.
+    let mut text = String::from("{");
+    for (i, (k, v)) in map.iter().take(map.len() - 1).enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        match (serde_json::to_string(k), serde_json::to_string(v)) {
+            (Ok(k), Ok(v)) => {
+                text.push_str(&k);
+                text.push(':');
+                text.push_str(&v);
+            }
+            _ => return whole(),
+        }
+    }
+    text.push('}');
+    (Some(cols), text)
+}
+
+/// `attributes` read back with the `cause` of the columns, last, as it was logged.
+pub(super) fn join_cause(attributes: &mut Json, activity: Option<i64>, run: Option<String>) {
+    let cause = match (activity, run) {
+        (Some(id), _) => Json::from(id),
+        (None, Some(text)) => match serde_json::from_str(&text) {
+            Ok(cause) => cause,
+            Err(_) => return,
+        },
+        _ => return,
+    };
+    if let Some(map) = attributes.as_object_mut() {
+        map.insert("cause".to_string(), cause);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_cause_in_columns_reads_back_as_it_was_logged() {
+        for attrs in [
+            json!({ "to": "a@example.com", "cause": { "run": "Blast", "at": "2026-12-01T09:00:00Z" } }),
+            json!({ "cause": 17 }),
+            json!({ "old": 0, "new": 10, "cause": 3 }),
+        ] {
+            let (cols, text) = split_cause(&attrs);
+            let mut rest: Json = serde_json::from_str(&text).unwrap();
+            assert!(rest.get("cause").is_none());
+            let (a, r) = match cols.expect("compact") {
+                CauseCols::Activity(id) => (Some(id), None),
+                CauseCols::Run(text) => (None, Some(text)),
+            };
+            join_cause(&mut rest, a, r);
+            assert_eq!(
+                serde_json::to_string(&rest).unwrap(),
+                serde_json::to_string(&attrs).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn a_cause_that_columns_would_not_give_back_stays_in_the_json() {
+        for attrs in [
+            json!({ "cause": 3, "old": 0 }),
+            json!({ "cause": "text" }),
+            json!({ "cause": 1.5 }),
+            json!({}),
+            json!(null),
+        ] {
+            let (cols, text) = split_cause(&attrs);
+            assert_eq!(cols, None, "{attrs}");
+            assert_eq!(text, serde_json::to_string(&attrs).unwrap());
+        }
     }
 }

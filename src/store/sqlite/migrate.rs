@@ -3,7 +3,9 @@
 //!
 //! 1. The first layout. 2. Delivery columns on the outbox (LANGUAGE.md 13.3). 3. The activity
 //! log with interned names: campaign, step, type and primary value are integer keys into
-//! `names`, the result a small integer, and no table but `people` keeps `AUTOINCREMENT` (the
+//! `names`, the result a small integer, the `cause` attribute in columns of its own (the
+//! activity's id, or the batch run's JSON text as a name), and no table but `people` keeps
+//! `AUTOINCREMENT` (the
 //! other tables never reuse an id that matters: activities and outbox rows are never deleted,
 //! and waits, inputs, queued activities and runs are only ordered among the rows present).
 
@@ -141,7 +143,9 @@ CREATE TABLE activities_v3 (
     attributes TEXT NOT NULL,
     result INTEGER NOT NULL,
     reason TEXT,
-    depth INTEGER NOT NULL
+    depth INTEGER NOT NULL,
+    cause_activity INTEGER,
+    cause_run INTEGER
 );
 CREATE TABLE outbox_v3 (
     id INTEGER PRIMARY KEY,
