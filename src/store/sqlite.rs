@@ -2,6 +2,7 @@
 
 mod log;
 mod migrate;
+mod runs;
 pub mod select;
 
 use std::cell::RefCell;
@@ -1280,12 +1281,7 @@ impl Store for SqliteStore {
             .prepare_cached("INSERT INTO runs (campaign, at) VALUES (?1, ?2)")?
             .execute(params![campaign, at])?;
         let run = self.conn.last_insert_rowid();
-        let mut stmt = self
-            .conn
-            .prepare_cached("INSERT INTO run_members (run, ord, person) VALUES (?1, ?2, ?3)")?;
-        for (i, p) in members.iter().enumerate() {
-            stmt.execute(params![run, i as i64, p])?;
-        }
+        self.insert_run_members(run, members)?;
         Ok(run)
     }
 
@@ -1304,18 +1300,11 @@ impl Store for SqliteStore {
     }
 
     fn run_members(&self, run: i64, limit: u32) -> Result<Vec<(i64, PersonId)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT ord, person FROM run_members WHERE run = ?1 ORDER BY ord LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![run, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.unprocessed_members(run, limit)
     }
 
     fn finish_run_members(&mut self, run: i64, ord: i64) -> Result<()> {
-        self.conn
-            .prepare_cached("DELETE FROM run_members WHERE run = ?1 AND ord <= ?2")?
-            .execute(params![run, ord])?;
-        Ok(())
+        self.mark_members_done(run, ord)
     }
 
     fn close_run(&mut self, run: i64) -> Result<()> {

@@ -183,7 +183,19 @@ CREATE TABLE inputs_v3 (
     body TEXT NOT NULL
 );
 CREATE TABLE queue_v3 (seq INTEGER PRIMARY KEY, activity INTEGER NOT NULL, chain TEXT NOT NULL);
-CREATE TABLE runs_v3 (id INTEGER PRIMARY KEY, campaign TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE runs_v3 (
+    id INTEGER PRIMARY KEY,
+    campaign TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    done INTEGER NOT NULL DEFAULT -1
+);
+CREATE TABLE run_members_v3 (
+    run INTEGER NOT NULL,
+    first INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    people BLOB NOT NULL,
+    PRIMARY KEY (run, first)
+);
 INSERT INTO names (name)
     SELECT name FROM (
         SELECT type AS name FROM activities UNION SELECT campaign FROM activities
@@ -215,19 +227,21 @@ INSERT INTO outbox_v3 (id, at, person, recipient, email, subject, body, campaign
 INSERT INTO waits_v3 SELECT id, person, campaign, path, wake_at, depth, context FROM waits;
 INSERT INTO inputs_v3 SELECT seq, at, source, line, body FROM inputs;
 INSERT INTO queue_v3 SELECT seq, activity, chain FROM queue;
-INSERT INTO runs_v3 SELECT id, campaign, at FROM runs;
+INSERT INTO runs_v3 (id, campaign, at) SELECT id, campaign, at FROM runs;
 DROP TABLE activities;
 DROP TABLE outbox;
 DROP TABLE waits;
 DROP TABLE inputs;
 DROP TABLE queue;
 DROP TABLE runs;
+DROP TABLE run_members;
 ALTER TABLE activities_v3 RENAME TO activities;
 ALTER TABLE outbox_v3 RENAME TO outbox;
 ALTER TABLE waits_v3 RENAME TO waits;
 ALTER TABLE inputs_v3 RENAME TO inputs;
 ALTER TABLE queue_v3 RENAME TO queue;
 ALTER TABLE runs_v3 RENAME TO runs;
+ALTER TABLE run_members_v3 RENAME TO run_members;
 CREATE INDEX activities_history ON activities (person, type, primary_value, at);
 CREATE INDEX activities_campaign ON activities (campaign) WHERE campaign IS NOT NULL;
 CREATE INDEX outbox_person ON outbox (person, at);
@@ -292,11 +306,49 @@ fn v3_by(
         }
     }
     drop(copy);
+    copy_run_members(conn)?;
     conn.execute_batch(V3_FINISH)?;
     if report {
         progress(format!("upgraded `{path}`"));
     }
     Ok(())
+}
+
+/// The members of unfinished runs, packed as [`super::runs`] keeps them: consecutive
+/// positions to a row.
+fn copy_run_members(conn: &Connection) -> Result<()> {
+    let mut read = conn.prepare("SELECT run, ord, person FROM run_members ORDER BY run, ord")?;
+    let mut write =
+        conn.prepare("INSERT INTO run_members_v3 (run, first, n, people) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut flush = |group: &mut Option<(i64, i64, Vec<i64>)>| -> Result<()> {
+        if let Some((run, first, ids)) = group.take() {
+            write.execute(rusqlite::params![
+                run,
+                first,
+                ids.len() as i64,
+                super::runs::pack(&ids)
+            ])?;
+        }
+        Ok(())
+    };
+    let mut group: Option<(i64, i64, Vec<i64>)> = None;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let (run, ord, person): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+        let follows = group.as_ref().is_some_and(|(g, first, ids)| {
+            *g == run
+                && *first + ids.len() as i64 == ord
+                && ids.len() < super::runs::MEMBERS_PER_ROW
+        });
+        if !follows {
+            flush(&mut group)?;
+            group = Some((run, ord, Vec::new()));
+        }
+        if let Some((_, _, ids)) = group.as_mut() {
+            ids.push(person);
+        }
+    }
+    flush(&mut group)
 }
 
 /// Applies the migrations `conn` lacks, each in its own transaction; refuses a store written
@@ -400,5 +452,40 @@ mod tests {
             })
             .unwrap();
         assert_eq!(kept, 1);
+    }
+
+    #[test]
+    fn the_members_left_in_an_unfinished_run_are_kept_in_order() {
+        use crate::store::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db").display().to_string();
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(V1).unwrap();
+            conn.execute_batch(V2).unwrap();
+            conn.execute_batch(&format!(
+                "PRAGMA user_version = 2; PRAGMA application_id = {APPLICATION_ID};
+                 INSERT INTO runs (id, campaign, at) VALUES (7, 'Blast', 100);"
+            ))
+            .unwrap();
+            // Members 0 to 4 were processed (and removed) before the upgrade.
+            let tx = conn.unchecked_transaction().unwrap();
+            for ord in 5..2_100i64 {
+                conn.execute(
+                    "INSERT INTO run_members (run, ord, person) VALUES (7, ?1, ?2)",
+                    [ord, 10 * ord],
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let store = super::super::SqliteStore::open(&path).unwrap();
+        let run = store.open_run().unwrap().unwrap();
+        assert_eq!((run.id, run.campaign.as_str(), run.at), (7, "Blast", 100));
+        let members = store.run_members(7, u32::MAX).unwrap();
+        assert_eq!(
+            members,
+            (5..2_100i64).map(|o| (o, 10 * o)).collect::<Vec<_>>()
+        );
     }
 }
