@@ -79,11 +79,12 @@ impl SqliteStore {
         }
         let next = match self.pending.borrow().next_id {
             Some(id) => id,
-            None => self.conn.query_row(
-                "SELECT coalesce(max(id), 0) + 1 FROM activities",
-                [],
-                |r| r.get(0),
-            )?,
+            None => {
+                self.conn
+                    .query_row("SELECT coalesce(max(id), 0) + 1 FROM activities", [], |r| {
+                        r.get(0)
+                    })?
+            }
         };
         row[0] = SqlValue::Integer(next);
         let full = {
@@ -134,7 +135,12 @@ enum CauseCols {
 /// The attributes as JSON text, with their `cause` in columns when it is their last key (as the
 /// engine logs it); otherwise the whole object stays in the text.
 fn split_cause(attributes: &Json) -> (Option<CauseCols>, String) {
-    let whole = || (None, serde_json::to_string(attributes).unwrap_or_else(|_| "{}".into()));
+    let whole = || {
+        (
+            None,
+            serde_json::to_string(attributes).unwrap_or_else(|_| "{}".into()),
+        )
+    };
     let Some(map) = attributes.as_object() else {
         return whole();
     };

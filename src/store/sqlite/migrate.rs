@@ -1,13 +1,14 @@
 //! The store's versioned migrations: `PRAGMA user_version` counts those applied, and each runs
 //! once, in its own transaction, when a store is opened.
 //!
-//! 1. The first layout. 2. Delivery columns on the outbox (LANGUAGE.md 13.3). 3. The activity
-//! log with interned names: campaign, step, type and primary value are integer keys into
-//! `names`, the result a small integer, the `cause` attribute in columns of its own (the
-//! activity's id, or the batch run's JSON text as a name), and no table but `people` keeps
-//! `AUTOINCREMENT` (the
-//! other tables never reuse an id that matters: activities and outbox rows are never deleted,
-//! and waits, inputs, queued activities and runs are only ordered among the rows present).
+//! - 1: the first layout.
+//! - 2: delivery columns on the outbox (LANGUAGE.md 13.3).
+//! - 3: the activity log with interned names: campaign, step, type and primary value are
+//!   integer keys into `names`, the result a small integer, the `cause` attribute in columns
+//!   of its own (the activity's id, or the batch run's JSON text as a name); a batch run's
+//!   members packed 1,024 to a row; and no table but `people` keeps `AUTOINCREMENT` (the other
+//!   tables never reuse an id that matters: activities and outbox rows are never deleted, and
+//!   waits, inputs, queued activities and runs are only ordered among the rows present).
 
 use rusqlite::{Connection, OptionalExtension};
 

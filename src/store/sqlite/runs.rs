@@ -43,11 +43,7 @@ impl SqliteStore {
     }
 
     /// Up to `limit` members of run `run` not processed yet, in order, with their positions.
-    pub(super) fn unprocessed_members(
-        &self,
-        run: i64,
-        limit: u32,
-    ) -> Result<Vec<(i64, PersonId)>> {
+    pub(super) fn unprocessed_members(&self, run: i64, limit: u32) -> Result<Vec<(i64, PersonId)>> {
         let Some(done) = self
             .conn
             .prepare_cached("SELECT done FROM runs WHERE id = ?1")?
@@ -105,7 +101,9 @@ mod tests {
     #[test]
     fn members_are_read_in_order_across_rows_and_leave_when_done() {
         let mut store = SqliteStore::open(":memory:").unwrap();
-        let members: Vec<PersonId> = (0..(MEMBERS_PER_ROW as i64 * 2 + 10)).map(|i| i * 3).collect();
+        let members: Vec<PersonId> = (0..(MEMBERS_PER_ROW as i64 * 2 + 10))
+            .map(|i| i * 3)
+            .collect();
         use crate::store::Store;
         let run = store.create_run("C", 0, &members).unwrap();
         let all = store.run_members(run, u32::MAX).unwrap();
