@@ -22,6 +22,9 @@ pub(super) struct PendingLog {
     /// The id the next activity gets, once read in this transaction.
     next_id: Option<i64>,
     rows: Vec<[SqlValue; COLUMNS]>,
+    /// The last batch-run cause written and its JSON text (a run logs the same one for every
+    /// activity).
+    last_cause: Option<(Json, String)>,
 }
 
 impl PendingLog {
@@ -51,7 +54,7 @@ impl SqliteStore {
         let (cause_activity, cause_run) = match cause {
             None => (None, None),
             Some(CauseCols::Activity(id)) => (Some(id), None),
-            Some(CauseCols::Run(text)) => (None, Some(self.intern(&text)?)),
+            Some(CauseCols::Run(cause)) => (None, Some(self.intern(&self.cause_text(cause))?)),
         };
         let text = |v: &Option<String>| v.clone().map_or(SqlValue::Null, SqlValue::Text);
         let mut row = [
@@ -99,6 +102,19 @@ impl SqliteStore {
         Ok(next)
     }
 
+    /// The JSON text of a batch run's cause.
+    fn cause_text(&self, cause: &Json) -> String {
+        let mut pending = self.pending.borrow_mut();
+        match &pending.last_cause {
+            Some((last, text)) if last == cause => text.clone(),
+            _ => {
+                let text = serde_json::to_string(cause).unwrap_or_default();
+                pending.last_cause = Some((cause.clone(), text.clone()));
+                text
+            }
+        }
+    }
+
     /// Writes the activities kept in memory.
     pub(super) fn flush_log(&self) -> Result<()> {
         let rows = {
@@ -125,16 +141,16 @@ impl SqliteStore {
 }
 
 /// The `cause` attribute (LANGUAGE.md 12) in columns: the id of the activity that started the
-/// flow, or the batch run that did as its JSON text (`{"run":"C","at":"T"}`), interned.
+/// flow, or the batch run that did, whose JSON text (`{"run":"C","at":"T"}`) is interned.
 #[derive(Debug, PartialEq)]
-enum CauseCols {
+enum CauseCols<'a> {
     Activity(i64),
-    Run(String),
+    Run(&'a Json),
 }
 
 /// The attributes as JSON text, with their `cause` in columns when it is their last key (as the
 /// engine logs it); otherwise the whole object stays in the text.
-fn split_cause(attributes: &Json) -> (Option<CauseCols>, String) {
+fn split_cause(attributes: &Json) -> (Option<CauseCols<'_>>, String) {
     let whole = || {
         (
             None,
@@ -153,29 +169,29 @@ fn split_cause(attributes: &Json) -> (Option<CauseCols>, String) {
             Some(id) => CauseCols::Activity(id),
             None => return whole(),
         },
-        Json::Object(_) => match serde_json::to_string(cause) {
-            Ok(text) => CauseCols::Run(text),
-            Err(_) => return whole(),
-        },
+        Json::Object(_) => CauseCols::Run(cause),
         _ => return whole(),
     };
     // The object without its last key, as `serde_json::to_string` writes objects.
-    let mut text = String::from("{");
+    let mut text = Vec::with_capacity(64);
+    text.push(b'{');
     for (i, (k, v)) in map.iter().take(map.len() - 1).enumerate() {
         if i > 0 {
-            text.push(',');
+            text.push(b',');
         }
-        match (serde_json::to_string(k), serde_json::to_string(v)) {
-            (Ok(k), Ok(v)) => {
-                text.push_str(&k);
-                text.push(':');
-                text.push_str(&v);
-            }
-            _ => return whole(),
+        let written = serde_json::to_writer(&mut text, k).and_then(|()| {
+            text.push(b':');
+            serde_json::to_writer(&mut text, v)
+        });
+        if written.is_err() {
+            return whole();
         }
     }
-    text.push('}');
-    (Some(cols), text)
+    text.push(b'}');
+    match String::from_utf8(text) {
+        Ok(text) => (Some(cols), text),
+        Err(_) => whole(),
+    }
 }
 
 /// `attributes` read back with the `cause` of the columns, last, as it was logged.
@@ -210,7 +226,7 @@ mod tests {
             assert!(rest.get("cause").is_none());
             let (a, r) = match cols.expect("compact") {
                 CauseCols::Activity(id) => (Some(id), None),
-                CauseCols::Run(text) => (None, Some(text)),
+                CauseCols::Run(cause) => (None, Some(serde_json::to_string(cause).unwrap())),
             };
             join_cause(&mut rest, a, r);
             assert_eq!(
