@@ -79,7 +79,8 @@ fn fill(path: &str, n: i64) {
         let mut act = conn
             .prepare(
                 "INSERT INTO activities (at, person, email, campaign, step, type, primary_value, attributes, result, reason, depth) \
-                 VALUES (?1, ?2, NULL, NULL, NULL, ?3, ?4, ?5, 'succeeded', NULL, 0)",
+                 VALUES (?1, ?2, NULL, NULL, NULL, (SELECT id FROM names WHERE name = ?3), \
+                 (SELECT id FROM names WHERE name = ?4), ?5, 0, NULL, 0)",
             )
             .unwrap();
         let mut list = conn
@@ -115,6 +116,13 @@ fn fill(path: &str, n: i64) {
                 "{\"from\":null,\"to\":\"Registered\"}",
             ),
         ];
+        // The store interns the log's names.
+        for (kind, primary, _) in &kinds {
+            for name in [kind, primary] {
+                conn.execute("INSERT OR IGNORE INTO names (name) VALUES (?1)", [name])
+                    .unwrap();
+            }
+        }
         for id in 1..=n {
             let state = if id % 3 == 0 { "NY" } else { "CA" };
             person

@@ -1,5 +1,8 @@
 //! The embedded store: one SQLite file (bundled SQLite, WAL mode, versioned migrations).
 
+mod log;
+mod migrate;
+mod runs;
 pub mod select;
 
 use std::cell::RefCell;
@@ -14,111 +17,6 @@ use crate::check::ir::BUILTIN_FIELDS;
 
 /// `camp` in ASCII: marks the file as a camp database.
 const APPLICATION_ID: i64 = 0x6361_6d70;
-
-/// Migrations, in order; `user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE fields (name TEXT PRIMARY KEY, type TEXT NOT NULL);
-CREATE TABLE people (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    email TEXT,
-    score REAL NOT NULL DEFAULT 0,
-    created_at INTEGER NOT NULL,
-    updated_at INTEGER NOT NULL,
-    unsubscribed INTEGER NOT NULL DEFAULT 0,
-    marketing_suspended INTEGER NOT NULL DEFAULT 0,
-    email_invalid INTEGER NOT NULL DEFAULT 0
-);
-CREATE UNIQUE INDEX people_email ON people (email COLLATE NOCASE);
-CREATE TABLE list_members (
-    list TEXT NOT NULL, person INTEGER NOT NULL, added_at INTEGER NOT NULL,
-    PRIMARY KEY (list, person)
-) WITHOUT ROWID;
-CREATE INDEX list_members_person ON list_members (person);
-CREATE TABLE program_members (
-    program TEXT NOT NULL, person INTEGER NOT NULL, status TEXT NOT NULL, updated_at INTEGER NOT NULL,
-    PRIMARY KEY (program, person)
-) WITHOUT ROWID;
-CREATE TABLE campaign_members (
-    campaign TEXT NOT NULL, person INTEGER NOT NULL, since INTEGER NOT NULL, last_entered INTEGER,
-    PRIMARY KEY (campaign, person)
-) WITHOUT ROWID;
-CREATE TABLE activities (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at INTEGER NOT NULL,
-    person INTEGER NOT NULL,
-    email TEXT,
-    campaign TEXT,
-    step TEXT,
-    type TEXT NOT NULL,
-    primary_value TEXT,
-    attributes TEXT NOT NULL,
-    result TEXT NOT NULL,
-    reason TEXT,
-    depth INTEGER NOT NULL
-);
-CREATE INDEX activities_history ON activities (person, type, primary_value, at);
-CREATE INDEX activities_campaign ON activities (campaign);
-CREATE TABLE outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at INTEGER NOT NULL,
-    person INTEGER NOT NULL,
-    recipient TEXT NOT NULL,
-    email TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    body TEXT NOT NULL,
-    campaign TEXT,
-    key TEXT NOT NULL UNIQUE,
-    kind TEXT NOT NULL,
-    operational INTEGER NOT NULL
-);
-CREATE INDEX outbox_person ON outbox (person, at);
-CREATE TABLE waits (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    person INTEGER NOT NULL,
-    campaign TEXT NOT NULL,
-    path TEXT NOT NULL,
-    wake_at INTEGER NOT NULL,
-    depth INTEGER NOT NULL,
-    context TEXT NOT NULL
-);
-CREATE INDEX waits_due ON waits (wake_at, id);
-CREATE INDEX waits_person ON waits (person, campaign);
-CREATE TABLE inputs (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at INTEGER NOT NULL,
-    source TEXT NOT NULL,
-    line INTEGER NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE INDEX inputs_due ON inputs (at, seq);
-CREATE TABLE queue (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    activity INTEGER NOT NULL,
-    chain TEXT NOT NULL
-);
-CREATE TABLE schedules (campaign TEXT PRIMARY KEY, last_run INTEGER NOT NULL);
-CREATE TABLE runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    campaign TEXT NOT NULL,
-    at INTEGER NOT NULL
-);
-CREATE TABLE run_members (
-    run INTEGER NOT NULL, ord INTEGER NOT NULL, person INTEGER NOT NULL,
-    PRIMARY KEY (run, ord)
-) WITHOUT ROWID;
-"#,
-    r#"
-ALTER TABLE outbox ADD COLUMN delivery TEXT NOT NULL DEFAULT 'pending';
-ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE outbox ADD COLUMN first_try INTEGER;
-ALTER TABLE outbox ADD COLUMN next_try INTEGER;
-ALTER TABLE outbox ADD COLUMN delivery_status INTEGER;
-ALTER TABLE outbox ADD COLUMN delivery_error TEXT;
-CREATE INDEX outbox_undelivered ON outbox (id) WHERE delivery IN ('pending', 'retrying');
-"#,
-];
 
 /// The outbox columns [`read_outbox`] reads, in its order.
 const OUTBOX_COLUMNS: &str =
@@ -137,6 +35,30 @@ pub struct SqliteStore {
     select_person_by_id: String,
     /// Reads repeated inside one transaction; see [`TxCache`].
     cache: RefCell<TxCache>,
+    /// Interned names known to this connection; see [`Names`].
+    names: RefCell<Names>,
+    /// Activities logged in the open transaction, not written yet (see [`log`]).
+    pending: RefCell<log::PendingLog>,
+}
+
+/// The ids of the names (campaigns, steps, activity types, primary values) the activity log
+/// refers to, as far as this connection has seen them. Names are never deleted (but by
+/// `reset`), so an id read or written stays right, except one written by a transaction that
+/// is rolled back: those are remembered until the commit and forgotten otherwise.
+#[derive(Debug, Default)]
+struct Names {
+    ids: std::collections::HashMap<String, i64>,
+    /// Names this connection added in the open transaction.
+    added: Vec<String>,
+}
+
+impl Names {
+    /// Forgets the names added by a transaction that did not commit.
+    fn forget_added(&mut self) {
+        for n in self.added.drain(..) {
+            self.ids.remove(&n);
+        }
+    }
 }
 
 /// Inputs read ahead at a time by `next_input`.
@@ -221,21 +143,9 @@ impl SqliteStore {
         }
         // A larger page cache keeps the activity indexes' hot pages in memory across commits.
         conn.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536;",
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;",
         )?;
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > MIGRATIONS.len() as i64 {
-            return Err(not_camp(path, "it was written by a newer version of camp"));
-        }
-        for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.unchecked_transaction()?;
-            tx.execute_batch(m)?;
-            tx.execute_batch(&format!(
-                "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {};",
-                i + 1
-            ))?;
-            tx.commit()?;
-        }
+        migrate::migrate(&conn, path)?;
         Ok(SqliteStore {
             conn,
             columns: Vec::new(),
@@ -243,6 +153,8 @@ impl SqliteStore {
             update_field: Vec::new(),
             select_person_by_id: String::new(),
             cache: RefCell::new(TxCache::default()),
+            names: RefCell::new(Names::default()),
+            pending: RefCell::new(log::PendingLog::default()),
         })
     }
 
@@ -275,7 +187,47 @@ impl SqliteStore {
             .execute([])?;
         tx.commit()?;
         *self.cache.get_mut() = TxCache::default();
+        *self.names.get_mut() = Names::default();
+        self.pending.get_mut().clear();
         Ok(())
+    }
+
+    /// The id of an interned name, if it has one.
+    fn name_id(&self, name: &str) -> Result<Option<i64>> {
+        if let Some(id) = self.names.borrow().ids.get(name) {
+            return Ok(Some(*id));
+        }
+        let id: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT id FROM names WHERE name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()?;
+        if let Some(id) = id {
+            self.names.borrow_mut().ids.insert(name.to_string(), id);
+        }
+        Ok(id)
+    }
+
+    /// The id of `name`, interning it when it has none.
+    fn intern(&self, name: &str) -> Result<i64> {
+        if let Some(id) = self.name_id(name)? {
+            return Ok(id);
+        }
+        self.conn
+            .prepare_cached("INSERT INTO names (name) VALUES (?1)")?
+            .execute([name])?;
+        let id = self.conn.last_insert_rowid();
+        let mut names = self.names.borrow_mut();
+        names.ids.insert(name.to_string(), id);
+        if self.in_tx() {
+            names.added.push(name.to_string());
+        }
+        Ok(id)
+    }
+
+    /// [`Self::intern`] of an optional name.
+    fn intern_opt(&self, name: Option<&str>) -> Result<Option<i64>> {
+        name.map(|n| self.intern(n)).transpose()
     }
 
     /// Whether a transaction is open (the cache is used only then).
@@ -392,7 +344,9 @@ fn type_name(ty: FieldType) -> &'static str {
 
 fn read_activity(r: &rusqlite::Row) -> rusqlite::Result<Activity> {
     let attrs: String = r.get(8)?;
-    let result: String = r.get(9)?;
+    let result: i64 = r.get(9)?;
+    let mut attributes = serde_json::from_str(&attrs).unwrap_or(serde_json::Value::Null);
+    log::join_cause(&mut attributes, r.get(12)?, r.get(13)?);
     Ok(Activity {
         id: r.get(0)?,
         at: r.get(1)?,
@@ -400,17 +354,40 @@ fn read_activity(r: &rusqlite::Row) -> rusqlite::Result<Activity> {
         email: r.get(3)?,
         campaign: r.get(4)?,
         step: r.get(5)?,
-        kind: r.get(6)?,
+        kind: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
         primary: r.get(7)?,
-        attributes: serde_json::from_str(&attrs).unwrap_or(serde_json::Value::Null),
-        outcome: Outcome::parse(&result).unwrap_or(Outcome::Failed),
+        attributes,
+        outcome: outcome_of(result),
         reason: r.get(10)?,
         depth: r.get::<_, i64>(11)? as u32,
     })
 }
 
-const ACTIVITY_COLUMNS: &str =
-    "id, at, person, email, campaign, step, type, primary_value, attributes, result, reason, depth";
+/// The activities `a` with their names resolved, in [`read_activity`]'s order of columns.
+const ACTIVITY_SELECT: &str = "SELECT a.id, a.at, a.person, a.email, c.name, s.name, t.name, \
+    p.name, a.attributes, a.result, a.reason, a.depth, a.cause_activity, r.name \
+    FROM activities a \
+    LEFT JOIN names c ON c.id = a.campaign LEFT JOIN names s ON s.id = a.step \
+    LEFT JOIN names t ON t.id = a.type LEFT JOIN names p ON p.id = a.primary_value \
+    LEFT JOIN names r ON r.id = a.cause_run";
+
+/// An outcome's code in the `result` column.
+fn outcome_code(o: Outcome) -> i64 {
+    match o {
+        Outcome::Succeeded => 0,
+        Outcome::Skipped => 1,
+        Outcome::Failed => 2,
+    }
+}
+
+/// The outcome of a `result` code.
+fn outcome_of(code: i64) -> Outcome {
+    match code {
+        0 => Outcome::Succeeded,
+        1 => Outcome::Skipped,
+        _ => Outcome::Failed,
+    }
+}
 
 /// An outbox row read with [`OUTBOX_COLUMNS`].
 fn read_outbox(r: &rusqlite::Row) -> Result<OutboxRow> {
@@ -602,23 +579,35 @@ impl Store for SqliteStore {
 
     fn begin(&mut self) -> Result<()> {
         *self.cache.get_mut() = TxCache::default();
+        self.names.get_mut().forget_added();
+        self.pending.get_mut().clear();
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         Ok(())
     }
 
     fn commit(&mut self) -> Result<()> {
+        self.flush_log()?;
+        self.pending.get_mut().clear();
         let cache = std::mem::take(self.cache.get_mut());
         if cache.clock_unwritten {
             if let Some(Some(at)) = cache.clock {
                 self.write_clock(at)?;
             }
         }
-        self.conn.execute_batch("COMMIT")?;
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            if self.conn.is_autocommit() {
+                self.names.get_mut().forget_added();
+            }
+            return Err(e.into());
+        }
+        self.names.get_mut().added.clear();
         Ok(())
     }
 
     fn rollback(&mut self) -> Result<()> {
         *self.cache.get_mut() = TxCache::default();
+        self.names.get_mut().forget_added();
+        self.pending.get_mut().clear();
         if !self.conn.is_autocommit() {
             self.conn.execute_batch("ROLLBACK")?;
         }
@@ -749,6 +738,8 @@ impl Store for SqliteStore {
         now: i64,
         f: &mut dyn FnMut(Person) -> Result<()>,
     ) -> Result<()> {
+        // The selection may read the log.
+        self.flush_log()?;
         if !self.prepared_for(program) {
             return select_by_scan(self, program, filters, now, f);
         }
@@ -896,30 +887,12 @@ impl Store for SqliteStore {
     }
 
     fn append_activity(&mut self, a: &Activity) -> Result<i64> {
-        let attrs = serde_json::to_string(&a.attributes).unwrap_or_else(|_| "{}".into());
-        self.conn
-            .prepare_cached(
-                "INSERT INTO activities (at, person, email, campaign, step, type, primary_value, attributes, result, reason, depth)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
-                a.at,
-                a.person,
-                a.email,
-                a.campaign,
-                a.step,
-                a.kind,
-                a.primary,
-                attrs,
-                a.outcome.as_str(),
-                a.reason,
-                a.depth
-            ])?;
-        Ok(self.conn.last_insert_rowid())
+        self.log_activity(a)
     }
 
     fn activity(&self, id: i64) -> Result<Option<Activity>> {
-        let sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = ?1");
+        self.flush_log()?;
+        let sql = format!("{ACTIVITY_SELECT} WHERE a.id = ?1");
         Ok(self
             .conn
             .prepare_cached(&sql)?
@@ -935,12 +908,24 @@ impl Store for SqliteStore {
         from: Option<i64>,
         to: Option<i64>,
     ) -> Result<Vec<Activity>> {
+        self.flush_log()?;
         let mut out = Vec::new();
+        // A name never logged has no id, and no activity.
+        let primary = match primary {
+            Some(p) => match self.name_id(p)? {
+                Some(id) => Some(id),
+                None => return Ok(out),
+            },
+            None => None,
+        };
         for kind in kinds {
+            let Some(kind) = self.name_id(kind)? else {
+                continue;
+            };
             let sql = format!(
-                "SELECT {ACTIVITY_COLUMNS} FROM activities
-                 WHERE person = ?1 AND type = ?2 AND (?3 IS NULL OR primary_value = ?3)
-                   AND at >= ?4 AND at <= ?5 AND result = 'succeeded' ORDER BY id"
+                "{ACTIVITY_SELECT}
+                 WHERE a.person = ?1 AND a.type = ?2 AND (?3 IS NULL OR a.primary_value = ?3)
+                   AND a.at >= ?4 AND a.at <= ?5 AND a.result = 0 ORDER BY a.id"
             );
             let mut stmt = self.conn.prepare_cached(&sql)?;
             let rows = stmt.query_map(
@@ -962,20 +947,25 @@ impl Store for SqliteStore {
     }
 
     fn scan_log(&self, q: &LogQuery, f: &mut dyn FnMut(Activity) -> Result<()>) -> Result<()> {
+        self.flush_log()?;
         // Only the conditions asked for, so that one person's log is read through the
         // `activities_history` index instead of a scan of the whole log.
-        let mut sql = format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id > ?1");
+        let mut sql = format!("{ACTIVITY_SELECT} WHERE a.id > ?1");
         let mut values: Vec<rusqlite::types::Value> = vec![q.after.unwrap_or(0).into()];
         if let Some(p) = q.person {
             values.push(p.into());
-            sql.push_str(&format!(" AND person = ?{}", values.len()));
+            sql.push_str(&format!(" AND a.person = ?{}", values.len()));
         }
         if let Some(c) = &q.campaign {
-            values.push(c.clone().into());
-            sql.push_str(&format!(" AND campaign = ?{}", values.len()));
+            // A campaign that never logged anything has no id, and no activity.
+            let Some(id) = self.name_id(c)? else {
+                return Ok(());
+            };
+            values.push(id.into());
+            sql.push_str(&format!(" AND a.campaign = ?{}", values.len()));
         }
         values.push(q.limit.map_or(-1, i64::from).into());
-        sql.push_str(&format!(" ORDER BY id LIMIT ?{}", values.len()));
+        sql.push_str(&format!(" ORDER BY a.id LIMIT ?{}", values.len()));
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(values))?;
         while let Some(row) = rows.next()? {
@@ -985,14 +975,17 @@ impl Store for SqliteStore {
     }
 
     fn activity_counts_after(&self, after: i64) -> Result<super::ActivityCounts> {
+        self.flush_log()?;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT type, result, count(*), max(id) FROM activities WHERE id > ?1 GROUP BY type, result",
+            "SELECT t.name, a.result, count(*), max(a.id) FROM activities a JOIN names t ON t.id = a.type
+             WHERE a.id > ?1 GROUP BY a.type, a.result",
         )?;
         let mut rows = stmt.query([after])?;
         let mut out = Vec::new();
         let mut last = after;
         while let Some(r) = rows.next()? {
-            out.push((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64));
+            let result = outcome_of(r.get(1)?).as_str().to_string();
+            out.push((r.get(0)?, result, r.get::<_, i64>(2)?.max(0) as u64));
             last = last.max(r.get(3)?);
         }
         Ok((out, last))
@@ -1010,6 +1003,7 @@ impl Store for SqliteStore {
     }
 
     fn campaign_counts(&self) -> Result<std::collections::HashMap<String, (u64, u64)>> {
+        self.flush_log()?;
         let mut out: std::collections::HashMap<String, (u64, u64)> = Default::default();
         let mut stmt = self
             .conn
@@ -1019,7 +1013,10 @@ impl Store for SqliteStore {
             out.entry(r.get(0)?).or_default().0 = r.get::<_, i64>(1)?.max(0) as u64;
         }
         let mut stmt = self.conn.prepare_cached(
-            "SELECT campaign, count(*) FROM activities WHERE campaign IS NOT NULL AND type = 'enter_flow' AND result = 'succeeded' GROUP BY campaign",
+            "SELECT c.name, count(*) FROM activities a JOIN names c ON c.id = a.campaign
+             WHERE a.campaign IS NOT NULL AND a.result = 0
+               AND a.type = (SELECT id FROM names WHERE name = 'enter_flow')
+             GROUP BY a.campaign",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -1029,10 +1026,22 @@ impl Store for SqliteStore {
     }
 
     fn entries_after(&self, campaign: Option<&str>, after: i64) -> Result<Vec<(String, i64)>> {
-        // One campaign's entries are found through the campaign index.
+        self.flush_log()?;
+        // One campaign's entries are found through the campaign index (names are keys into
+        // `names`, `succeeded` is 0).
         let sql = match campaign {
-            Some(_) => "SELECT campaign, at FROM activities WHERE campaign = ?1 AND type = 'enter_flow' AND result = 'succeeded' AND at > ?2 ORDER BY id",
-            None => "SELECT campaign, at FROM activities WHERE campaign IS NOT NULL AND ?1 IS NULL AND type = 'enter_flow' AND result = 'succeeded' AND at > ?2 ORDER BY id",
+            Some(_) => {
+                "SELECT c.name, a.at FROM activities a JOIN names c ON c.id = a.campaign
+                 WHERE a.campaign = (SELECT id FROM names WHERE name = ?1)
+                   AND a.type = (SELECT id FROM names WHERE name = 'enter_flow')
+                   AND a.result = 0 AND a.at > ?2 ORDER BY a.id"
+            }
+            None => {
+                "SELECT c.name, a.at FROM activities a JOIN names c ON c.id = a.campaign
+                 WHERE a.campaign IS NOT NULL AND ?1 IS NULL
+                   AND a.type = (SELECT id FROM names WHERE name = 'enter_flow')
+                   AND a.result = 0 AND a.at > ?2 ORDER BY a.id"
+            }
         };
         let mut stmt = self.conn.prepare_cached(sql)?;
         let mut rows = stmt.query(rusqlite::params![campaign, after])?;
@@ -1044,6 +1053,7 @@ impl Store for SqliteStore {
     }
 
     fn last_activity_id(&self) -> Result<i64> {
+        self.flush_log()?;
         Ok(self
             .conn
             .query_row("SELECT coalesce(max(id), 0) FROM activities", [], |r| {
@@ -1298,12 +1308,7 @@ impl Store for SqliteStore {
             .prepare_cached("INSERT INTO runs (campaign, at) VALUES (?1, ?2)")?
             .execute(params![campaign, at])?;
         let run = self.conn.last_insert_rowid();
-        let mut stmt = self
-            .conn
-            .prepare_cached("INSERT INTO run_members (run, ord, person) VALUES (?1, ?2, ?3)")?;
-        for (i, p) in members.iter().enumerate() {
-            stmt.execute(params![run, i as i64, p])?;
-        }
+        self.insert_run_members(run, members)?;
         Ok(run)
     }
 
@@ -1322,18 +1327,11 @@ impl Store for SqliteStore {
     }
 
     fn run_members(&self, run: i64, limit: u32) -> Result<Vec<(i64, PersonId)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT ord, person FROM run_members WHERE run = ?1 ORDER BY ord LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![run, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.unprocessed_members(run, limit)
     }
 
     fn finish_run_members(&mut self, run: i64, ord: i64) -> Result<()> {
-        self.conn
-            .prepare_cached("DELETE FROM run_members WHERE run = ?1 AND ord <= ?2")?
-            .execute(params![run, ord])?;
-        Ok(())
+        self.mark_members_done(run, ord)
     }
 
     fn close_run(&mut self, run: i64) -> Result<()> {

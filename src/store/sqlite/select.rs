@@ -220,17 +220,20 @@ fn history(
     count: Count,
     params: &mut Vec<SqlValue>,
 ) -> String {
-    let mut sql = String::from("SELECT 1 FROM activities WHERE person = people.id AND type IN (");
+    // The log holds names as keys into `names`, and `succeeded` as 0.
+    let mut sql = String::from(
+        "SELECT 1 FROM activities WHERE person = people.id AND type IN (SELECT id FROM names WHERE name IN (",
+    );
     for (i, k) in types.iter().enumerate() {
         sql.push_str(if i == 0 { "?" } else { ", ?" });
         params.push(SqlValue::Text(k.to_string()));
     }
-    sql.push(')');
+    sql.push_str("))");
     if let Some(asset) = asset {
-        sql.push_str(" AND primary_value = ?");
+        sql.push_str(" AND primary_value = (SELECT id FROM names WHERE name = ?)");
         params.push(SqlValue::Text(asset.to_string()));
     }
-    sql.push_str(" AND at >= ? AND at <= ? AND result = 'succeeded'");
+    sql.push_str(" AND at >= ? AND at <= ? AND result = 0");
     params.push(SqlValue::Integer(from));
     params.push(SqlValue::Integer(to));
     let mut counted = |cmp: &str, n: u32| -> String {
