@@ -29,18 +29,11 @@ campaign "Blast" {
 
 const T0: i64 = 1_795_000_000;
 
-/// The plain layout the hand-written loop writes: the log with its names as text in every row
-/// and in its indexes, and `AUTOINCREMENT` ids, as a first SQLite design would have it (camp's
-/// own store interns the names; the loop writes the same information).
-const PLAIN_LOG: &str = r#"
-DROP TABLE activities;
-CREATE TABLE activities (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, person INTEGER NOT NULL,
-    email TEXT, campaign TEXT, step TEXT, type TEXT NOT NULL, primary_value TEXT,
-    attributes TEXT NOT NULL, result TEXT NOT NULL, reason TEXT, depth INTEGER NOT NULL
-);
-CREATE INDEX activities_history ON activities (person, type, primary_value, at);
-CREATE INDEX activities_campaign ON activities (campaign);
+/// The plain layout the hand-written loop writes: the log of `support/plain_log.sql` (names as
+/// text, `AUTOINCREMENT` ids), and the tables this loop also writes in the same plain way.
+const PLAIN_LOG: &str = concat!(
+    include_str!("support/plain_log.sql"),
+    r#"
 DROP TABLE outbox;
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, person INTEGER NOT NULL,
@@ -51,7 +44,8 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_person ON outbox (person, at);
 CREATE INDEX outbox_undelivered ON outbox (id) WHERE delivery IN ('pending', 'retrying');
-"#;
+"#
+);
 
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")

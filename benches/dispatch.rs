@@ -31,25 +31,19 @@ use camp::workspace::Workspace;
 const PEOPLE: usize = 1_000;
 const T0: &str = "2026-12-01T00:00:00Z";
 
-/// The plain layout the hand-written loop writes: the log with its names as text in every row
-/// and in its indexes, and `AUTOINCREMENT` ids, as a first SQLite design would have it (camp's
-/// own store interns the names; the loop writes the same information).
-const PLAIN_LOG: &str = r#"
-DROP TABLE activities;
-CREATE TABLE activities (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, person INTEGER NOT NULL,
-    email TEXT, campaign TEXT, step TEXT, type TEXT NOT NULL, primary_value TEXT,
-    attributes TEXT NOT NULL, result TEXT NOT NULL, reason TEXT, depth INTEGER NOT NULL
-);
-CREATE INDEX activities_history ON activities (person, type, primary_value, at);
-CREATE INDEX activities_campaign ON activities (campaign);
+/// The plain layout the hand-written loop writes: the log of `support/plain_log.sql` (names as
+/// text, `AUTOINCREMENT` ids), and the tables this loop also writes in the same plain way.
+const PLAIN_LOG: &str = concat!(
+    include_str!("support/plain_log.sql"),
+    r#"
 DROP TABLE inputs;
 CREATE TABLE inputs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, source TEXT NOT NULL,
     line INTEGER NOT NULL, body TEXT NOT NULL
 );
 CREATE INDEX inputs_due ON inputs (at, seq);
-"#;
+"#
+);
 
 fn program(text: String) -> Program {
     let mut ws = Workspace::new();

@@ -1088,6 +1088,19 @@ fn deliver_over_smtp_without_a_sender_refuses_to_start() {
     assert!(err.contains("`mail` is not a delivery target"), "{err}");
 }
 
+/// Posts a visit of `who` to "Pricing" and waits, at most `within`, for the interesting moment
+/// of the campaign "Priced" that it triggers.
+fn visit_pricing_and_see_it_run(agent: &ureq::Agent, server: &Server, who: &str, within: Duration) {
+    let event = format!(r#"{{"type":"visits_page","person":"{who}","page":"Pricing"}}"#);
+    let (status, body) = post(agent, &server.url("/v1/events"), &event);
+    assert_eq!(status, 202, "{body}");
+    until(within, || {
+        campaign_log(agent, server, "Priced")
+            .into_iter()
+            .find(|a| a["type"] == "interesting_moment")
+    });
+}
+
 #[test]
 fn a_post_is_answered_while_throttled_deliveries_are_in_progress() {
     let dir = tempfile::tempdir().unwrap();
@@ -1137,18 +1150,8 @@ campaign "Priced" {
     until(Duration::from_secs(5), || {
         (delivered(&agent) >= 1).then_some(())
     });
-    let (status, body) = post(
-        &agent,
-        &server.url("/v1/events"),
-        r#"{"type":"visits_page","person":"p0@example.com","page":"Pricing"}"#,
-    );
-    assert_eq!(status, 202, "{body}");
-    // The event ran while the deliveries go on: not every email is out yet.
-    until(Duration::from_secs(2), || {
-        campaign_log(&agent, &server, "Priced")
-            .into_iter()
-            .find(|a| a["type"] == "interesting_moment")
-    });
+    // The event runs while the deliveries go on: not every email is out yet.
+    visit_pricing_and_see_it_run(&agent, &server, "p0@example.com", Duration::from_secs(2));
     assert!(delivered(&agent) < people, "{}", server.logs());
     until(Duration::from_secs(15), || {
         (delivered(&agent) == people).then_some(())
@@ -1195,17 +1198,7 @@ campaign "Priced" {
     until(Duration::from_secs(5), || {
         (!http.requests().is_empty()).then_some(())
     });
-    let (status, body) = post(
-        &agent,
-        &server.url("/v1/events"),
-        r#"{"type":"visits_page","person":"ann@example.com","page":"Pricing"}"#,
-    );
-    assert_eq!(status, 202, "{body}");
-    until(Duration::from_secs(5), || {
-        campaign_log(&agent, &server, "Priced")
-            .into_iter()
-            .find(|a| a["type"] == "interesting_moment")
-    });
+    visit_pricing_and_see_it_run(&agent, &server, "ann@example.com", Duration::from_secs(5));
     // The event ran while the webhook's request was still hanging.
     let outbox = |agent: &ureq::Agent| {
         let (_, body) = get(agent, &server.url("/v1/outbox?since=0"));
