@@ -198,7 +198,7 @@ fn store_id(engine: &mut Engine<'_>, now: i64) -> Result<String, DeliverError> {
     );
     h.write_u32(std::process::id());
     let id = format!("{:016x}", h.finish());
-    engine.record_unit(now, |runner| runner.store.set_meta(KEY, &id))?;
+    engine.record_unit(now, None, |runner| runner.store.set_meta(KEY, &id))?;
     Ok(id)
 }
 
@@ -390,7 +390,7 @@ pub fn record(
         error: error.clone(),
     };
     let gave_up = matches!(attempt, Attempt::Transient { .. }) && state == DeliveryState::Failed;
-    engine.record_unit(now, |runner| {
+    engine.record_unit(now, Some(row.person), |runner| {
         runner.store.set_delivery(row.id, &delivery)?;
         // Alerts go to the team, not to the person: their outcome is the row's state only.
         if row.kind == "alert" || state == DeliveryState::Retrying {

@@ -239,6 +239,33 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
+    /// Claims `person` for the unit of work about to start, on a store several processes share
+    /// (LANGUAGE.md 13.4). When another process holds them: commits the work done so far, waits
+    /// for the person holding nothing else (so that two processes never wait for each other),
+    /// and returns false; the caller then looks for its work again, which may have been done
+    /// meanwhile.
+    fn take_person(&mut self, person: PersonId) -> Result<bool> {
+        if !self.store.claims() || self.store.claim_person(person)? {
+            return Ok(true);
+        }
+        self.flush()?;
+        self.begin()?;
+        self.store.wait_for_person(person)?;
+        Ok(false)
+    }
+
+    /// The person an input is about, when they exist (to claim them before the input is
+    /// processed).
+    fn input_person(&mut self, input: &crate::store::InputRow) -> Result<Option<PersonId>> {
+        match crate::store::layout::input_person_key(&input.body) {
+            Some(key) => match key.strip_prefix('#').and_then(|id| id.parse().ok()) {
+                Some(id) => Ok(Some(id)),
+                None => self.store.person_by_email(&key),
+            },
+            None => Ok(None),
+        }
+    }
+
     /// Moves the in-memory queue to the store's queue.
     fn store_queue(&mut self) -> Result<()> {
         for q in self.queue.drain(..) {
@@ -358,17 +385,20 @@ impl<'a> Engine<'a> {
             self.store.set_clock(now)?;
             if t_input == t {
                 if let Some(input) = next_input {
-                    self.process_input(now, input)?;
-                    summary.inputs += 1;
+                    if self.process_input(now, input)? {
+                        summary.inputs += 1;
+                    }
                 }
             } else if t_wait == t {
                 if let Some(wait) = next_wait {
-                    self.wake(now, wait)?;
-                    summary.wakes += 1;
+                    if self.wake(now, wait)? {
+                        summary.wakes += 1;
+                    }
                 }
             } else if let Some((_, cid)) = next_batch {
-                self.start_batch(cid, t)?;
-                summary.batch_runs += 1;
+                if self.start_batch(cid, t)? {
+                    summary.batch_runs += 1;
+                }
             }
         }
         let end = until.max(self.store.clock()?.unwrap_or(until));
@@ -400,19 +430,23 @@ impl<'a> Engine<'a> {
 
     /// Starts the batch run of campaign `cid` at instant `at`: records the instant, evaluates
     /// the smart list once over everyone, then puts each qualifying person through the flow.
-    fn start_batch(&mut self, cid: CampaignId, at: i64) -> Result<()> {
+    /// False when another process sharing the store took this run.
+    fn start_batch(&mut self, cid: CampaignId, at: i64) -> Result<bool> {
         let program = self.program;
         let Some(c) = program.campaigns.get(cid.index()) else {
-            return Ok(());
+            return Ok(false);
         };
-        self.store.set_last_run(&c.name, at)?;
         let next = c
             .schedule
             .as_ref()
             .and_then(|r| next_after(r, instant(at)))
             .map(|t| t.timestamp());
         self.next_runs.insert(cid, next);
-        self.run_batch_now(cid, at)
+        if !self.store.take_run(&c.name, at)? {
+            return Ok(false);
+        }
+        self.run_batch_now(cid, at)?;
+        Ok(true)
     }
 
     /// Runs batch campaign `cid` at instant `now` (a schedule or an on-demand run).
@@ -493,7 +527,7 @@ impl<'a> Engine<'a> {
         };
         let mut done = 0u64;
         let work = format!("`{campaign}`");
-        loop {
+        'members: loop {
             // Members leave the run in the transaction that puts them through the flow.
             self.begin()?;
             let members = self.store.run_members(run, self.chunk)?;
@@ -501,7 +535,20 @@ impl<'a> Engine<'a> {
                 break;
             }
             let last = members.last().map_or(0, |m| m.0);
+            let mut previous = None;
             for (ord, person) in members {
+                if self.store.claims() && !self.store.claim_person(person)? {
+                    // Another process holds this person: what is done is recorded and
+                    // committed, and the members are read again once the person is free.
+                    if let Some(p) = previous {
+                        self.store.finish_run_members(run, p)?;
+                    }
+                    self.flush()?;
+                    self.begin()?;
+                    self.store.wait_for_person(person)?;
+                    continue 'members;
+                }
+                previous = Some(ord);
                 if let Some(cid) = cid {
                     self.runner(now).enter(cid, person, 0, &ctx)?;
                 }
@@ -539,13 +586,17 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// Wakes one parked person and continues their flow after the wait.
-    fn wake(&mut self, now: i64, wait: crate::store::WaitRow) -> Result<()> {
+    /// Wakes one parked person and continues their flow after the wait. False when another
+    /// process held the person (nothing was done).
+    fn wake(&mut self, now: i64, wait: crate::store::WaitRow) -> Result<bool> {
+        if !self.take_person(wait.person)? {
+            return Ok(false);
+        }
         self.store.delete_wait(wait.id)?;
         let ctx: FlowContext = serde_json::from_str(&wait.context).unwrap_or_default();
         let Some(mut person) = self.store.person(wait.person)? else {
             self.unit_done()?;
-            return Ok(());
+            return Ok(true);
         };
         let cid = self.program.campaign(&wait.campaign);
         let mut runner = self.runner(now);
@@ -586,7 +637,8 @@ impl<'a> Engine<'a> {
             )?;
         }
         while self.dispatch_one()? {}
-        self.unit_done()
+        self.unit_done()?;
+        Ok(true)
     }
 
     /// The oldest activity waiting for dispatch, taken off its queue: the store's first (left
@@ -597,8 +649,14 @@ impl<'a> Engine<'a> {
                 self.stored_queue = false;
                 break;
             };
+            let activity = self.store.activity(q.activity)?;
+            if let Some(a) = &activity {
+                if !self.take_person(a.person)? {
+                    continue;
+                }
+            }
             self.store.dequeue(q.seq)?;
-            if let Some(activity) = self.store.activity(q.activity)? {
+            if let Some(activity) = activity {
                 let chain = serde_json::from_str(&q.chain).unwrap_or_default();
                 return Ok(Some(Queued { activity, chain }));
             }
@@ -705,23 +763,38 @@ impl<'a> Engine<'a> {
         Ok(true)
     }
 
-    /// Processes one stored input event (see [`super::events`]).
-    fn process_input(&mut self, now: i64, input: crate::store::InputRow) -> Result<()> {
+    /// Processes one stored input event (see [`super::events`]). False when another process
+    /// held its person (nothing was done).
+    fn process_input(&mut self, now: i64, input: crate::store::InputRow) -> Result<bool> {
+        if self.store.claims() {
+            if let Some(person) = self.input_person(&input)? {
+                if !self.take_person(person)? {
+                    return Ok(false);
+                }
+            }
+        }
         self.store.delete_input(input.seq)?;
         super::events::apply(self, now, &input)?;
         while self.dispatch_one()? {}
-        self.unit_done()
+        self.unit_done()?;
+        Ok(true)
     }
 
     /// Records one piece of outside news (a delivery's outcome) as a unit of work of its own:
     /// `f` writes through a runner at `now`, logging activities that fire triggers like input
     /// events do; everything it queued is dispatched, and the whole commits at once.
+    /// On a store several processes share, `person` (the one the news is about) is claimed
+    /// first.
     pub fn record_unit<T>(
         &mut self,
         now: i64,
+        person: Option<PersonId>,
         f: impl FnOnce(&mut Runner<'_>) -> Result<T>,
     ) -> Result<T> {
         self.begin()?;
+        if let Some(p) = person {
+            self.take_person(p)?;
+        }
         let done = f(&mut self.runner(now)).and_then(|v| {
             while self.dispatch_one()? {}
             Ok(v)

@@ -2,13 +2,16 @@
 //! waits, pending inputs, batch runs and the clock.
 //!
 //! The engine talks to the [`Store`] trait, never to SQL; [`sqlite::SqliteStore`] is the
-//! embedded implementation. Times are whole seconds since the Unix epoch (UTC).
+//! embedded implementation, [`postgres::PostgresStore`] the server one, which several processes
+//! may share. Times are whole seconds since the Unix epoch (UTC).
 //!
 //! Commands reach a store through [`open::open`], the one opening path: for reading it takes no
 //! lock; for writing it takes the store's runner lock ([`lock`], LANGUAGE.md 13.1) first.
 
+pub mod layout;
 pub mod lock;
 pub mod open;
+pub mod postgres;
 pub mod sqlite;
 
 use serde::Serialize;
@@ -25,6 +28,9 @@ pub enum StoreError {
     /// The database reported an error.
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    /// The PostgreSQL server reported an error (or could not be reached).
+    #[error("database error: {0}")]
+    Postgres(String),
     /// Another process holds the database.
     #[error("the database is locked by another process: try again when it has finished")]
     Locked,
@@ -387,6 +393,28 @@ pub trait Store: AsDynStore {
     /// Moves the clock.
     fn set_clock(&mut self, at: i64) -> Result<()>;
 
+    /// Whether several processes may work on this store at once, each claiming its units of
+    /// work and their people ([`Store::claim_person`]); false for a store that 13.1's runner
+    /// lock gives to one process.
+    fn claims(&self) -> bool {
+        false
+    }
+    /// Claims `person` for the unit of work in progress, until the transaction ends, so that no
+    /// other process sharing the store works on them meanwhile (LANGUAGE.md 13.4). False when
+    /// another process holds them: the caller commits what it has done and calls
+    /// [`Store::wait_for_person`]. A store only one process writes always says true.
+    fn claim_person(&mut self, person: PersonId) -> Result<bool> {
+        let _ = person;
+        Ok(true)
+    }
+    /// Waits until `person` is free, then claims them as [`Store::claim_person`] does. Called
+    /// holding no other claim (just after a commit), so that two processes never wait for each
+    /// other.
+    fn wait_for_person(&mut self, person: PersonId) -> Result<()> {
+        let _ = person;
+        Ok(())
+    }
+
     /// The person with `id`.
     fn person(&self, id: PersonId) -> Result<Option<Person>>;
     /// The id of the person with `email` (case-insensitive).
@@ -614,6 +642,13 @@ pub trait Store: AsDynStore {
     fn last_run(&self, campaign: &str) -> Result<Option<i64>>;
     /// Records the last scheduled instant handled.
     fn set_last_run(&mut self, campaign: &str, at: i64) -> Result<()>;
+    /// Takes the run of batch campaign `campaign` scheduled at `at`: records `at` as the last
+    /// instant handled and returns true, or returns false when another process sharing the
+    /// store has taken it (or a later one).
+    fn take_run(&mut self, campaign: &str, at: i64) -> Result<bool> {
+        self.set_last_run(campaign, at)?;
+        Ok(true)
+    }
     /// Starts a batch run over `members` (in this order).
     fn create_run(&mut self, campaign: &str, at: i64, members: &[PersonId]) -> Result<i64>;
     /// A batch run still in progress.

@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use super::lock::{LockError, RunnerLock, Wait};
+use super::postgres::PostgresStore;
 use super::sqlite::SqliteStore;
 use super::{Store, StoreError};
 
@@ -32,9 +33,13 @@ pub enum Location {
     Sqlite(String),
     /// A throw-away SQLite store in memory (`:memory:`).
     Memory,
-    /// A PostgreSQL database (`postgres://...` or `postgresql://...`), its URL with any
-    /// password hidden.
-    Postgres(String),
+    /// A PostgreSQL database (`postgres://...` or `postgresql://...`).
+    Postgres {
+        /// The URL to connect with.
+        url: String,
+        /// The URL as shown to users: any password hidden.
+        shown: String,
+    },
 }
 
 impl Location {
@@ -53,10 +58,10 @@ impl Location {
         }
         for scheme in ["postgres://", "postgresql://"] {
             if let Some(rest) = db.strip_prefix(scheme) {
-                return Ok(Location::Postgres(format!(
-                    "{scheme}{}",
-                    hide_password(rest)
-                )));
+                return Ok(Location::Postgres {
+                    url: db.to_string(),
+                    shown: format!("{scheme}{}", hide_password(rest)),
+                });
             }
         }
         if let Some((scheme, _)) = db.split_once("://") {
@@ -79,7 +84,16 @@ impl Location {
         match self {
             Location::Sqlite(p) => Some(p),
             Location::Memory => Some(":memory:"),
-            Location::Postgres(_) => None,
+            Location::Postgres { .. } => None,
+        }
+    }
+
+    /// The location as shown to users (a PostgreSQL password hidden).
+    pub fn shown(&self) -> &str {
+        match self {
+            Location::Sqlite(p) => p,
+            Location::Memory => ":memory:",
+            Location::Postgres { shown, .. } => shown,
         }
     }
 }
@@ -103,9 +117,6 @@ pub enum OpenError {
     /// `--db` looks like a URL camp cannot use.
     #[error("`{0}` does not name a store: {1}")]
     Url(String, String),
-    /// A PostgreSQL URL: this build has the SQLite store only.
-    #[error("`{0}` names a PostgreSQL store, which this version of camp cannot open yet: give a SQLite file (a path or `sqlite:PATH`)")]
-    Postgres(String),
     /// Reading a store that does not exist.
     #[error("`{0}` does not exist: run `camp run` or `camp import` first")]
     Missing(String),
@@ -219,7 +230,7 @@ impl Drop for OpenStore {
 /// Opens the store that `--db` names (`db`: a path, `sqlite:PATH`, `:memory:`) for `access`.
 pub fn open(db: &str, access: Access<'_>) -> Result<OpenStore, OpenError> {
     let db = match Location::parse(db)? {
-        Location::Postgres(url) => return Err(OpenError::Postgres(url)),
+        Location::Postgres { url, shown } => return open_postgres(&url, &shown, access),
         Location::Memory => ":memory:".to_string(),
         Location::Sqlite(path) => path,
     };
@@ -263,12 +274,25 @@ pub fn open(db: &str, access: Access<'_>) -> Result<OpenStore, OpenError> {
     Ok(opened)
 }
 
+/// Opens a PostgreSQL store. Several processes may write one at once: instead of 13.1's runner
+/// lock, each unit of work is claimed as it is taken (see [`PostgresStore`]). Reading needs a
+/// database camp has written.
+fn open_postgres(url: &str, shown: &str, access: Access<'_>) -> Result<OpenStore, OpenError> {
+    let create = matches!(access, Access::Write { .. });
+    let store = PostgresStore::connect(url, shown, create)
+        .map_err(|e| OpenError::Store(shown.to_string(), e))?;
+    Ok(OpenStore {
+        store: Some(Box::new(store)),
+        lock: None,
+        created: None,
+        kept: false,
+    })
+}
+
 /// Opens a store for the reading side of a server: no lock (the server's runner holds it).
 pub fn reader(location: &Location) -> Result<Box<dyn Store + Send>, StoreError> {
     match location {
-        Location::Postgres(url) => Err(StoreError::Unsupported(format!(
-            "`{url}` names a PostgreSQL store, which this version of camp cannot open yet"
-        ))),
+        Location::Postgres { url, shown } => Ok(Box::new(PostgresStore::connect(url, shown, false)?)),
         _ => {
             let path = location.sqlite_path().unwrap_or(":memory:");
             Ok(Box::new(SqliteStore::open(path)?))
@@ -322,15 +346,17 @@ mod tests {
         assert_eq!(Location::parse(":memory:").ok(), Some(Location::Memory));
         assert_eq!(
             Location::parse("postgres://camp:pw@db.example:5432/camp").ok(),
-            Some(Location::Postgres(
-                "postgres://camp:***@db.example:5432/camp".into()
-            ))
+            Some(Location::Postgres {
+                url: "postgres://camp:pw@db.example:5432/camp".into(),
+                shown: "postgres://camp:***@db.example:5432/camp".into()
+            })
         );
         assert_eq!(
             Location::parse("postgresql://camp@db.example/camp").ok(),
-            Some(Location::Postgres(
-                "postgresql://camp@db.example/camp".into()
-            ))
+            Some(Location::Postgres {
+                url: "postgresql://camp@db.example/camp".into(),
+                shown: "postgresql://camp@db.example/camp".into()
+            })
         );
         assert!(matches!(
             Location::parse("mysql://x/y"),

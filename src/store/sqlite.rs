@@ -346,7 +346,7 @@ fn read_activity(r: &rusqlite::Row) -> rusqlite::Result<Activity> {
     let attrs: String = r.get(8)?;
     let result: i64 = r.get(9)?;
     let mut attributes = serde_json::from_str(&attrs).unwrap_or(serde_json::Value::Null);
-    log::join_cause(&mut attributes, r.get(12)?, r.get(13)?);
+    crate::store::layout::join_cause(&mut attributes, r.get(12)?, r.get(13)?);
     Ok(Activity {
         id: r.get(0)?,
         at: r.get(1)?,

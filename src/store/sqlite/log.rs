@@ -8,6 +8,7 @@ use rusqlite::types::Value as SqlValue;
 use serde_json::Value as Json;
 
 use super::SqliteStore;
+use crate::store::layout::{split_cause, CauseCols};
 use crate::store::{Activity, Result};
 
 /// Rows per multi-row `INSERT`.
@@ -137,117 +138,5 @@ impl SqliteStore {
                 .execute(rusqlite::params_from_iter(rest.iter().flatten()))?;
         }
         Ok(())
-    }
-}
-
-/// The `cause` attribute (LANGUAGE.md 12) in columns: the id of the activity that started the
-/// flow, or the batch run that did, whose JSON text (`{"run":"C","at":"T"}`) is interned.
-#[derive(Debug, PartialEq)]
-enum CauseCols<'a> {
-    Activity(i64),
-    Run(&'a Json),
-}
-
-/// The attributes as JSON text, with their `cause` in columns when it is their last key (as the
-/// engine logs it); otherwise the whole object stays in the text.
-fn split_cause(attributes: &Json) -> (Option<CauseCols<'_>>, String) {
-    let whole = || {
-        (
-            None,
-            serde_json::to_string(attributes).unwrap_or_else(|_| "{}".into()),
-        )
-    };
-    let Some(map) = attributes.as_object() else {
-        return whole();
-    };
-    let Some((key, cause)) = map.iter().next_back() else {
-        return whole();
-    };
-    let cols = match cause {
-        _ if key != "cause" => return whole(),
-        Json::Number(n) => match n.as_i64() {
-            Some(id) => CauseCols::Activity(id),
-            None => return whole(),
-        },
-        Json::Object(_) => CauseCols::Run(cause),
-        _ => return whole(),
-    };
-    // The object without its last key, as `serde_json::to_string` writes objects.
-    let mut text = Vec::with_capacity(64);
-    text.push(b'{');
-    for (i, (k, v)) in map.iter().take(map.len() - 1).enumerate() {
-        if i > 0 {
-            text.push(b',');
-        }
-        let written = serde_json::to_writer(&mut text, k).and_then(|()| {
-            text.push(b':');
-            serde_json::to_writer(&mut text, v)
-        });
-        if written.is_err() {
-            return whole();
-        }
-    }
-    text.push(b'}');
-    match String::from_utf8(text) {
-        Ok(text) => (Some(cols), text),
-        Err(_) => whole(),
-    }
-}
-
-/// `attributes` read back with the `cause` of the columns, last, as it was logged.
-pub(super) fn join_cause(attributes: &mut Json, activity: Option<i64>, run: Option<String>) {
-    let cause = match (activity, run) {
-        (Some(id), _) => Json::from(id),
-        (None, Some(text)) => match serde_json::from_str(&text) {
-            Ok(cause) => cause,
-            Err(_) => return,
-        },
-        _ => return,
-    };
-    if let Some(map) = attributes.as_object_mut() {
-        map.insert("cause".to_string(), cause);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn a_cause_in_columns_reads_back_as_it_was_logged() {
-        for attrs in [
-            json!({ "to": "a@example.com", "cause": { "run": "Blast", "at": "2026-12-01T09:00:00Z" } }),
-            json!({ "cause": 17 }),
-            json!({ "old": 0, "new": 10, "cause": 3 }),
-        ] {
-            let (cols, text) = split_cause(&attrs);
-            let mut rest: Json = serde_json::from_str(&text).unwrap();
-            assert!(rest.get("cause").is_none());
-            let (a, r) = match cols.expect("compact") {
-                CauseCols::Activity(id) => (Some(id), None),
-                CauseCols::Run(cause) => (None, Some(serde_json::to_string(cause).unwrap())),
-            };
-            join_cause(&mut rest, a, r);
-            assert_eq!(
-                serde_json::to_string(&rest).unwrap(),
-                serde_json::to_string(&attrs).unwrap()
-            );
-        }
-    }
-
-    #[test]
-    fn a_cause_that_columns_would_not_give_back_stays_in_the_json() {
-        for attrs in [
-            json!({ "cause": 3, "old": 0 }),
-            json!({ "cause": "text" }),
-            json!({ "cause": 1.5 }),
-            json!({}),
-            json!(null),
-        ] {
-            let (cols, text) = split_cause(&attrs);
-            assert_eq!(cols, None, "{attrs}");
-            assert_eq!(text, serde_json::to_string(&attrs).unwrap());
-        }
     }
 }

@@ -327,7 +327,7 @@ fn copy_run_members(conn: &Connection) -> Result<()> {
                 run,
                 first,
                 ids.len() as i64,
-                super::runs::pack(&ids)
+                crate::store::layout::pack(&ids)
             ])?;
         }
         Ok(())
@@ -339,7 +339,7 @@ fn copy_run_members(conn: &Connection) -> Result<()> {
         let follows = group.as_ref().is_some_and(|(g, first, ids)| {
             *g == run
                 && *first + ids.len() as i64 == ord
-                && ids.len() < super::runs::MEMBERS_PER_ROW
+                && ids.len() < crate::store::layout::MEMBERS_PER_ROW
         });
         if !follows {
             flush(&mut group)?;

@@ -6,24 +6,8 @@
 use rusqlite::{params, OptionalExtension};
 
 use super::SqliteStore;
+use crate::store::layout::{pack, unpack, MEMBERS_PER_ROW};
 use crate::store::{PersonId, Result, StoreError};
-
-/// Members per `run_members` row.
-pub(super) const MEMBERS_PER_ROW: usize = 1024;
-
-/// `ids` as the bytes of a `run_members` row.
-pub(super) fn pack(ids: &[PersonId]) -> Vec<u8> {
-    ids.iter().flat_map(|id| id.to_le_bytes()).collect()
-}
-
-/// The ids a `run_members` row holds.
-fn unpack(bytes: &[u8]) -> impl Iterator<Item = PersonId> + '_ {
-    bytes.chunks_exact(8).map(|c| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(c);
-        PersonId::from_le_bytes(b)
-    })
-}
 
 impl SqliteStore {
     /// Records run `run`'s members, in order (positions from 0).
@@ -91,12 +75,6 @@ impl SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_pack_and_unpack() {
-        let ids = [1, 0, -5, i64::MAX, 1 << 40];
-        assert_eq!(unpack(&pack(&ids)).collect::<Vec<_>>(), ids);
-    }
 
     #[test]
     fn members_are_read_in_order_across_rows_and_leave_when_done() {

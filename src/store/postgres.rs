@@ -1,0 +1,1734 @@
+//! The server store: one PostgreSQL database (LANGUAGE.md 13.4), with the SQLite store's layout
+//! and semantics, shared by several processes.
+//!
+//! Several `camp run` and `camp serve` processes may work on one database at once. Each unit of
+//! work is claimed by one of them inside its transaction: inputs, waits, queued activities and
+//! the packed rows of a batch run's members are read `FOR UPDATE SKIP LOCKED`, so a row another
+//! process holds is passed over; a schedule's run is taken by the one process that locks and
+//! moves its `last_run`. A unit's person is claimed with a transaction-level advisory lock
+//! ([`Store::claim_person`]); the engine, refused, commits what it has done and waits for that
+//! person holding nothing, so two processes never deadlock. An input or a wait waits for the
+//! person's earlier ones (`person_key`, `wake_at`), so one person's work keeps its order.
+//! Deliveries are claimed with session-level advisory locks, released once their outcome is
+//! committed. All of these locks end with the connection: a process killed with `kill -9` loses
+//! nothing, and its claims are free as soon as the server notices.
+//!
+//! Activity ids come from a counter row moved on a second connection, so that no transaction
+//! holds it; a transaction gives back the ids it reserved and did not use, so a single process
+//! numbers the log without gaps, as the SQLite store does. Names are interned on that second
+//! connection too, committed at once (a name is never wrong to keep).
+
+mod migrate;
+pub mod select;
+pub mod value;
+
+use std::cell::{Cell, RefCell, RefMut};
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use ::postgres::error::SqlState;
+use ::postgres::types::ToSql;
+use ::postgres::{Client, NoTls, Row, Statement};
+use serde_json::Value as Json;
+
+use super::*;
+use crate::check::ir::BUILTIN_FIELDS;
+use value::{column_type, decode, PgRead, PgValue};
+
+/// Rows read per query by scans (people, the log, the outbox), so that no scan holds a whole
+/// table in memory.
+const PAGE: i64 = 2_000;
+
+/// Activity ids reserved at a time.
+const ID_BLOCK: i64 = 64;
+
+/// Activities written per `INSERT`.
+const LOG_ROWS: usize = 256;
+
+/// The outbox columns [`read_outbox`] reads, in its order.
+const OUTBOX_COLUMNS: &str =
+    "id, at, person, recipient, email, subject, body, campaign, key, kind, \
+    operational, delivery, attempts, first_try, next_try, delivery_status, delivery_error";
+
+/// The activities `a` with their names resolved, in [`read_activity`]'s order of columns.
+const ACTIVITY_SELECT: &str = "SELECT a.id, a.at, a.person, a.email, c.name, s.name, t.name, \
+    p.name, a.attributes, a.result, a.reason, a.depth, a.cause_activity, r.name \
+    FROM activities a \
+    LEFT JOIN names c ON c.id = a.campaign LEFT JOIN names s ON s.id = a.step \
+    LEFT JOIN names t ON t.id = a.type LEFT JOIN names p ON p.id = a.primary_value \
+    LEFT JOIN names r ON r.id = a.cause_run";
+
+/// Waits as [`read_wait`] reads them.
+const WAIT_COLUMNS: &str = "id, person, campaign, path, wake_at, depth, context";
+
+/// A camp database in PostgreSQL.
+pub struct PostgresStore {
+    client: RefCell<Client>,
+    /// The URL to connect with.
+    url: String,
+    /// The URL as shown (the password hidden).
+    shown: String,
+    /// The second connection (ids, names), opened when first needed.
+    side: RefCell<Option<Client>>,
+    statements: RefCell<HashMap<String, Statement>>,
+    /// Column name and type per field id, set by `prepare`.
+    columns: Vec<(String, FieldType)>,
+    select_person: String,
+    select_person_by_id: String,
+    update_field: Vec<String>,
+    names: RefCell<HashMap<String, i64>>,
+    in_tx: Cell<bool>,
+    /// This process's row in `clocks`.
+    worker: String,
+    tx: RefCell<TxState>,
+    /// Outbox rows whose delivery this connection holds (session advisory locks).
+    deliveries: RefCell<HashSet<i64>>,
+}
+
+/// What one transaction keeps in memory.
+#[derive(Debug, Default)]
+struct TxState {
+    /// The clock as this transaction sees it, and whether it was set.
+    clock: Option<Option<i64>>,
+    clock_unwritten: bool,
+    /// People claimed in this transaction.
+    people: HashSet<PersonId>,
+    /// Activities logged and not written yet.
+    log: Vec<LogRow>,
+    /// Reserved activity ids: the next to give and the end of the block.
+    ids: Option<(i64, i64)>,
+    /// The last batch-run cause interned, and its name id.
+    last_cause: Option<(Json, i64)>,
+    /// Deliveries recorded, whose locks go with the commit.
+    delivered: Vec<i64>,
+}
+
+/// One activity row, as written.
+#[derive(Debug, Clone)]
+struct LogRow {
+    id: i64,
+    at: i64,
+    person: i64,
+    email: Option<String>,
+    campaign: Option<i64>,
+    step: Option<i64>,
+    kind: i64,
+    primary: Option<i64>,
+    attributes: String,
+    result: i16,
+    reason: Option<String>,
+    depth: i32,
+    cause_activity: Option<i64>,
+    cause_run: Option<i64>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("url", &self.shown)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A PostgreSQL error as a store error: a full disk, a lock conflict, or the server's words.
+pub(crate) fn pg_error(e: ::postgres::Error) -> StoreError {
+    match e.code() {
+        Some(c) if *c == SqlState::DISK_FULL => StoreError::DiskFull,
+        Some(c)
+            if *c == SqlState::T_R_DEADLOCK_DETECTED
+                || *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::LOCK_NOT_AVAILABLE =>
+        {
+            StoreError::Locked
+        }
+        _ => {
+            let text = match e.as_db_error() {
+                Some(db) => db.message().to_string(),
+                None => e.to_string(),
+            };
+            StoreError::Postgres(text)
+        }
+    }
+}
+
+/// A field's column name: `f_<name>`, shortened with a hash of the name past PostgreSQL's 63
+/// bytes.
+fn field_column(name: &str) -> String {
+    let col = format!("f_{name}");
+    if col.len() <= 63 {
+        return col;
+    }
+    // FNV-1a: a stable hash, the same in every process and version.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut cut = 40;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("f_{}_{h:016x}", &name[..cut])
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (shown to users as `shown`) and brings its tables up
+    /// to date, creating them when `create` (a database without them is refused otherwise).
+    pub fn connect(url: &str, shown: &str, create: bool) -> Result<PostgresStore> {
+        let mut client = connect(url, shown)?;
+        migrate::migrate(&mut client, shown, create)?;
+        let worker = format!(
+            "{}-{}-{:x}",
+            hostname(),
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        );
+        Ok(PostgresStore {
+            client: RefCell::new(client),
+            url: url.to_string(),
+            shown: shown.to_string(),
+            side: RefCell::new(None),
+            statements: RefCell::new(HashMap::new()),
+            columns: Vec::new(),
+            select_person: String::new(),
+            select_person_by_id: String::new(),
+            update_field: Vec::new(),
+            names: RefCell::new(HashMap::new()),
+            in_tx: Cell::new(false),
+            worker,
+            tx: RefCell::new(TxState::default()),
+            deliveries: RefCell::new(HashSet::new()),
+        })
+    }
+
+    fn not_camp(shown: &str, why: &str) -> StoreError {
+        StoreError::NotCamp(format!("`{shown}` is not a camp database: {why}"))
+    }
+
+    /// The prepared statement of `sql`, prepared once per connection.
+    fn stmt(&self, client: &mut Client, sql: &str) -> Result<Statement> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let s = client.prepare(sql).map_err(pg_error)?;
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+
+    fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        let mut client = self.client.borrow_mut();
+        let stmt = self.stmt(&mut client, sql)?;
+        client.query(&stmt, params).map_err(pg_error)
+    }
+
+    fn query_opt(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
+        let mut client = self.client.borrow_mut();
+        let stmt = self.stmt(&mut client, sql)?;
+        client.query_opt(&stmt, params).map_err(pg_error)
+    }
+
+    fn query_one(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
+        let mut client = self.client.borrow_mut();
+        let stmt = self.stmt(&mut client, sql)?;
+        client.query_one(&stmt, params).map_err(pg_error)
+    }
+
+    fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        let mut client = self.client.borrow_mut();
+        let stmt = self.stmt(&mut client, sql)?;
+        client.execute(&stmt, params).map_err(pg_error)
+    }
+
+    /// The second connection, opened when first needed.
+    fn side(&self) -> Result<RefMut<'_, Client>> {
+        let mut side = self.side.borrow_mut();
+        if side.as_ref().is_none_or(|c| c.is_closed()) {
+            *side = Some(connect(&self.url, &self.shown)?);
+        }
+        Ok(RefMut::map(side, |s| match s {
+            Some(c) => c,
+            None => unreachable!("connected above"),
+        }))
+    }
+
+    /// The id of an interned name, if it has one.
+    fn name_id(&self, name: &str) -> Result<Option<i64>> {
+        if let Some(id) = self.names.borrow().get(name) {
+            return Ok(Some(*id));
+        }
+        let id: Option<i64> = self
+            .query_opt("SELECT id FROM names WHERE name = $1", &[&name])?
+            .map(|r| r.get(0));
+        if let Some(id) = id {
+            self.names.borrow_mut().insert(name.to_string(), id);
+        }
+        Ok(id)
+    }
+
+    /// The id of `name`, interning it (committed at once, on the second connection) when it
+    /// has none.
+    fn intern(&self, name: &str) -> Result<i64> {
+        if let Some(id) = self.name_id(name)? {
+            return Ok(id);
+        }
+        let id: i64 = {
+            let mut side = self.side()?;
+            side.execute(
+                "INSERT INTO names (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+                &[&name],
+            )
+            .map_err(pg_error)?;
+            side.query_one("SELECT id FROM names WHERE name = $1", &[&name])
+                .map_err(pg_error)?
+                .get(0)
+        };
+        self.names.borrow_mut().insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    fn intern_opt(&self, name: Option<&str>) -> Result<Option<i64>> {
+        name.map(|n| self.intern(n)).transpose()
+    }
+
+    /// The next activity id, reserving a block on the second connection when none is left.
+    fn next_activity_id(&self) -> Result<i64> {
+        let block = if self.in_tx.get() { ID_BLOCK } else { 1 };
+        let mut tx = self.tx.borrow_mut();
+        if let Some((next, end)) = tx.ids {
+            if next < end {
+                tx.ids = Some((next + 1, end));
+                return Ok(next);
+            }
+        }
+        let first: i64 = self
+            .side()?
+            .query_one(
+                "UPDATE counters SET next = next + $1 WHERE name = 'activities' RETURNING next - $1",
+                &[&block],
+            )
+            .map_err(pg_error)?
+            .get(0);
+        tx.ids = Some((first + 1, first + block));
+        Ok(first)
+    }
+
+    /// Gives back the ids reserved and not used, when no other process reserved since.
+    fn give_back_ids(&self) -> Result<()> {
+        let ids = self.tx.borrow_mut().ids.take();
+        if let Some((next, end)) = ids {
+            if next < end {
+                self.side()?
+                    .execute(
+                        "UPDATE counters SET next = $1 WHERE name = 'activities' AND next = $2",
+                        &[&next, &end],
+                    )
+                    .map_err(pg_error)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the activities kept in memory.
+    fn flush_log(&self) -> Result<()> {
+        let rows = std::mem::take(&mut self.tx.borrow_mut().log);
+        for chunk in rows.chunks(LOG_ROWS) {
+            let col = |f: &dyn Fn(&LogRow) -> i64| chunk.iter().map(f).collect::<Vec<i64>>();
+            let opt = |f: &dyn Fn(&LogRow) -> Option<i64>| {
+                chunk.iter().map(f).collect::<Vec<Option<i64>>>()
+            };
+            let text = |f: &dyn Fn(&LogRow) -> Option<String>| {
+                chunk.iter().map(f).collect::<Vec<Option<String>>>()
+            };
+            let ids = col(&|r| r.id);
+            let ats = col(&|r| r.at);
+            let people = col(&|r| r.person);
+            let emails = text(&|r| r.email.clone());
+            let campaigns = opt(&|r| r.campaign);
+            let steps = opt(&|r| r.step);
+            let kinds = col(&|r| r.kind);
+            let primaries = opt(&|r| r.primary);
+            let attributes: Vec<&str> = chunk.iter().map(|r| r.attributes.as_str()).collect();
+            let results: Vec<i16> = chunk.iter().map(|r| r.result).collect();
+            let reasons = text(&|r| r.reason.clone());
+            let depths: Vec<i32> = chunk.iter().map(|r| r.depth).collect();
+            let causes = opt(&|r| r.cause_activity);
+            let runs = opt(&|r| r.cause_run);
+            self.execute(
+                "INSERT INTO activities (id, at, person, email, campaign, step, type, primary_value,
+                     attributes, result, reason, depth, cause_activity, cause_run)
+                 SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::text[], $5::int8[],
+                     $6::int8[], $7::int8[], $8::int8[], $9::text[], $10::int2[], $11::text[],
+                     $12::int4[], $13::int8[], $14::int8[])",
+                &[
+                    &ids,
+                    &ats,
+                    &people,
+                    &emails,
+                    &campaigns,
+                    &steps,
+                    &kinds,
+                    &primaries,
+                    &attributes,
+                    &results,
+                    &reasons,
+                    &depths,
+                    &causes,
+                    &runs,
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The name id of a batch run's cause (the same for every activity of a run).
+    fn cause_id(&self, cause: &Json) -> Result<i64> {
+        if let Some((last, id)) = &self.tx.borrow().last_cause {
+            if last == cause {
+                return Ok(*id);
+            }
+        }
+        let id = self.intern(&serde_json::to_string(cause).unwrap_or_default())?;
+        self.tx.borrow_mut().last_cause = Some((cause.clone(), id));
+        Ok(id)
+    }
+
+    fn read_clock(&self) -> Result<Option<i64>> {
+        Ok(self
+            .query_one("SELECT max(at) FROM clocks", &[])?
+            .get::<_, Option<i64>>(0))
+    }
+
+    fn write_clock(&self, at: i64) -> Result<()> {
+        self.execute(
+            "INSERT INTO clocks (worker, at) VALUES ($1, $2)
+             ON CONFLICT (worker) DO UPDATE SET at = excluded.at",
+            &[&self.worker, &at],
+        )?;
+        Ok(())
+    }
+
+    fn column(&self, field: FieldId) -> Result<&(String, FieldType)> {
+        self.columns
+            .get(field.index())
+            .ok_or_else(|| StoreError::Schema(format!("unknown field #{}", field.0)))
+    }
+
+    /// Whether `prepare` was last called with a program of these fields.
+    fn prepared_for(&self, program: &Program) -> bool {
+        self.columns.len() == program.fields.len()
+            && self
+                .columns
+                .iter()
+                .zip(&program.fields)
+                .all(|((_, ty), f)| *ty == f.ty)
+    }
+
+    /// The SQL selecting the people `filters` hold for at `now` (see [`select`]).
+    pub fn selection_plan(&self, program: &Program, filters: &Filters, now: i64) -> select::Plan {
+        select::plan(program, &self.columns, filters, now)
+    }
+
+    fn read_person(&self, row: &Row) -> Result<Person> {
+        let id: i64 = row.try_get(0).map_err(pg_error)?;
+        let mut values = Vec::with_capacity(self.columns.len());
+        for (i, (_, ty)) in self.columns.iter().enumerate() {
+            let v: PgRead = row.try_get(i).map_err(pg_error)?;
+            values.push(decode(*ty, v));
+        }
+        Ok(Person { id, values })
+    }
+
+    /// The people a query selects, page by page in id order: `sql` ends with
+    /// `id > $k ORDER BY id LIMIT $k+1`, `$k` and `$k+1` bound here after `params`.
+    fn page_people(
+        &self,
+        sql: &str,
+        params: &[PgValue],
+        f: &mut dyn FnMut(Person) -> Result<()>,
+    ) -> Result<()> {
+        let mut after = i64::MIN;
+        loop {
+            let mut all: Vec<&(dyn ToSql + Sync)> =
+                params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+            all.push(&after);
+            all.push(&PAGE);
+            let rows = self.query(sql, &all)?;
+            let n = rows.len() as i64;
+            let people = rows
+                .iter()
+                .map(|r| self.read_person(r))
+                .collect::<Result<Vec<_>>>()?;
+            drop(rows);
+            for p in people {
+                after = p.id;
+                f(p)?;
+            }
+            if n < PAGE {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Releases the delivery claims of rows whose outcome is committed.
+    fn release_deliveries(&self, ids: &[i64]) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<i64> = ids.iter().map(|id| -id).collect();
+        self.query(
+            "SELECT pg_advisory_unlock(k) FROM unnest($1::int8[]) AS k",
+            &[&keys],
+        )?;
+        let mut held = self.deliveries.borrow_mut();
+        for id in ids {
+            held.remove(id);
+        }
+        Ok(())
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "camp".into())
+}
+
+/// A connection to `url`, named `camp` on the server, giving up after 10 s without an answer.
+fn connect(url: &str, shown: &str) -> Result<Client> {
+    let mut config: ::postgres::Config = url.parse().map_err(|e: ::postgres::Error| {
+        StoreError::Postgres(format!("`{shown}` is not a PostgreSQL URL: {e}"))
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("camp");
+    }
+    config.connect(NoTls).map_err(|e| {
+        let why = match e.as_db_error() {
+            Some(db) => db.message().to_string(),
+            None => {
+                let text = e.to_string();
+                match std::error::Error::source(&e) {
+                    Some(s) => format!("{text}: {s}"),
+                    None => text,
+                }
+            }
+        };
+        StoreError::Postgres(format!("cannot connect to `{shown}`: {why}"))
+    })
+}
+
+fn outcome_code(o: Outcome) -> i16 {
+    match o {
+        Outcome::Succeeded => 0,
+        Outcome::Skipped => 1,
+        Outcome::Failed => 2,
+    }
+}
+
+fn outcome_of(code: i16) -> Outcome {
+    match code {
+        0 => Outcome::Succeeded,
+        1 => Outcome::Skipped,
+        _ => Outcome::Failed,
+    }
+}
+
+fn read_activity(r: &Row) -> Result<Activity> {
+    let get = |e: ::postgres::Error| pg_error(e);
+    let attrs: String = r.try_get(8).map_err(get)?;
+    let mut attributes = serde_json::from_str(&attrs).unwrap_or(Json::Null);
+    super::layout::join_cause(
+        &mut attributes,
+        r.try_get(12).map_err(get)?,
+        r.try_get(13).map_err(get)?,
+    );
+    Ok(Activity {
+        id: r.try_get(0).map_err(get)?,
+        at: r.try_get(1).map_err(get)?,
+        person: r.try_get(2).map_err(get)?,
+        email: r.try_get(3).map_err(get)?,
+        campaign: r.try_get(4).map_err(get)?,
+        step: r.try_get(5).map_err(get)?,
+        kind: r
+            .try_get::<_, Option<String>>(6)
+            .map_err(get)?
+            .unwrap_or_default(),
+        primary: r.try_get(7).map_err(get)?,
+        attributes,
+        outcome: outcome_of(r.try_get(9).map_err(get)?),
+        reason: r.try_get(10).map_err(get)?,
+        depth: r.try_get::<_, i32>(11).map_err(get)?.max(0) as u32,
+    })
+}
+
+fn read_outbox(r: &Row) -> Result<OutboxRow> {
+    let get = |e: ::postgres::Error| pg_error(e);
+    let state: String = r.try_get(11).map_err(get)?;
+    let state = DeliveryState::parse(&state)
+        .ok_or_else(|| StoreError::Corrupt(format!("delivery state `{state}`")))?;
+    Ok(OutboxRow {
+        id: r.try_get(0).map_err(get)?,
+        at: r.try_get(1).map_err(get)?,
+        person: r.try_get(2).map_err(get)?,
+        to: r.try_get(3).map_err(get)?,
+        email: r.try_get(4).map_err(get)?,
+        subject: r.try_get(5).map_err(get)?,
+        body: r.try_get(6).map_err(get)?,
+        campaign: r.try_get(7).map_err(get)?,
+        key: r.try_get(8).map_err(get)?,
+        kind: r.try_get(9).map_err(get)?,
+        operational: r.try_get(10).map_err(get)?,
+        delivery: Delivery {
+            state,
+            attempts: r.try_get::<_, i32>(12).map_err(get)?.max(0) as u32,
+            first_try: r.try_get(13).map_err(get)?,
+            next_try: r.try_get(14).map_err(get)?,
+            status: r
+                .try_get::<_, Option<i32>>(15)
+                .map_err(get)?
+                .and_then(|s| u16::try_from(s).ok()),
+            error: r.try_get(16).map_err(get)?,
+        },
+    })
+}
+
+fn read_wait(r: &Row) -> Result<WaitRow> {
+    let get = |e: ::postgres::Error| pg_error(e);
+    Ok(WaitRow {
+        id: r.try_get(0).map_err(get)?,
+        person: r.try_get(1).map_err(get)?,
+        campaign: r.try_get(2).map_err(get)?,
+        path: r.try_get(3).map_err(get)?,
+        wake_at: r.try_get(4).map_err(get)?,
+        depth: r.try_get::<_, i32>(5).map_err(get)?.max(0) as u32,
+        context: r.try_get(6).map_err(get)?,
+    })
+}
+
+fn read_input(r: &Row) -> Result<InputRow> {
+    let get = |e: ::postgres::Error| pg_error(e);
+    Ok(InputRow {
+        seq: r.try_get(0).map_err(get)?,
+        at: r.try_get(1).map_err(get)?,
+        source: r.try_get(2).map_err(get)?,
+        line: r.try_get::<_, i64>(3).map_err(get)?.max(0) as u64,
+        body: r.try_get(4).map_err(get)?,
+    })
+}
+
+fn strings(rows: Vec<Row>) -> Result<Vec<String>> {
+    rows.iter()
+        .map(|r| r.try_get(0).map_err(pg_error))
+        .collect()
+}
+
+impl Store for PostgresStore {
+    fn prepare(&mut self, program: &Program) -> Result<()> {
+        let tz = program.settings.time_zone.name();
+        let known = |s: &Self| -> Result<HashMap<String, String>> {
+            Ok(s.query("SELECT name, type FROM fields", &[])?
+                .iter()
+                .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
+                .collect())
+        };
+        let mut fields = known(self)?;
+        let fits = program
+            .fields
+            .iter()
+            .all(|f| f.builtin || fields.contains_key(&f.name))
+            && self.meta("time_zone")?.as_deref() == Some(tz);
+        if !fits {
+            let outer = self.in_tx.get();
+            if !outer {
+                self.execute_batch("BEGIN")?;
+            }
+            let done = (|| -> Result<()> {
+                self.query(
+                    "SELECT pg_advisory_xact_lock($1)",
+                    &[&migrate::SCHEMA_LOCK],
+                )?;
+                fields = known(self)?;
+                for field in program.fields.iter().filter(|f| !f.builtin) {
+                    if fields.contains_key(&field.name) {
+                        continue;
+                    }
+                    let col = field_column(&field.name);
+                    self.execute_batch(&format!(
+                        "ALTER TABLE people ADD COLUMN IF NOT EXISTS \"{}\" {}",
+                        col.replace('"', "\"\""),
+                        column_type(field.ty)
+                    ))?;
+                    self.execute(
+                        "INSERT INTO fields (name, type) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+                        &[&field.name, &field.ty.as_str()],
+                    )?;
+                    fields.insert(field.name.clone(), field.ty.as_str().to_string());
+                }
+                self.execute(
+                    "INSERT INTO meta (key, value) VALUES ('time_zone', $1)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    &[&tz],
+                )?;
+                Ok(())
+            })();
+            if !outer {
+                match done {
+                    Ok(()) => self.execute_batch("COMMIT")?,
+                    Err(e) => {
+                        let _ = self.execute_batch("ROLLBACK");
+                        return Err(e);
+                    }
+                }
+            } else {
+                done?;
+            }
+            // Columns added: statements over `people` are prepared again.
+            self.statements.borrow_mut().clear();
+        }
+        let mut columns = Vec::new();
+        for field in &program.fields {
+            if field.builtin {
+                columns.push((field.name.clone(), field.ty));
+                continue;
+            }
+            match fields.get(&field.name) {
+                Some(t) if t == field.ty.as_str() => {}
+                Some(t) => {
+                    return Err(StoreError::Schema(format!(
+                        "field `{}` is {} in this database but {} in the script",
+                        field.name,
+                        t,
+                        field.ty.as_str()
+                    )))
+                }
+                None => {
+                    return Err(StoreError::Schema(format!(
+                        "field `{}` has no column in this database",
+                        field.name
+                    )))
+                }
+            }
+            columns.push((field_column(&field.name), field.ty));
+        }
+        debug_assert!(program
+            .fields
+            .iter()
+            .zip(BUILTIN_FIELDS.iter())
+            .all(|(f, b)| f.name == b.0));
+        self.select_person = format!(
+            "SELECT {} FROM people",
+            columns
+                .iter()
+                .map(|(c, _)| format!("people.\"{}\"", c.replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        self.update_field = columns
+            .iter()
+            .map(|(c, _)| {
+                format!(
+                    "UPDATE people SET \"{}\" = $1, updated_at = $2 WHERE id = $3",
+                    c.replace('"', "\"\"")
+                )
+            })
+            .collect();
+        self.select_person_by_id = format!("{} WHERE id = $1", self.select_person);
+        self.columns = columns;
+        Ok(())
+    }
+
+    fn stored_fields(&self) -> Result<Vec<(String, FieldType)>> {
+        let mut out = Vec::new();
+        for r in self.query("SELECT name, type FROM fields ORDER BY pos", &[])? {
+            let (name, ty): (String, String) = (r.get(0), r.get(1));
+            let ty = match ty.as_str() {
+                "text" => FieldType::Text,
+                "number" => FieldType::Number,
+                "bool" => FieldType::Bool,
+                "date" => FieldType::Date,
+                "datetime" => FieldType::DateTime,
+                other => return Err(StoreError::Corrupt(format!("field type `{other}`"))),
+            };
+            out.push((name, ty));
+        }
+        Ok(out)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])?
+            .map(|r| r.get(0)))
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    fn names_in_use(&self) -> Result<NamesInUse> {
+        let mut programs = Vec::new();
+        for p in strings(self.query(
+            "SELECT DISTINCT program FROM program_members ORDER BY program",
+            &[],
+        )?)? {
+            let statuses = strings(self.query(
+                "SELECT DISTINCT status FROM program_members WHERE program = $1 ORDER BY status",
+                &[&p],
+            )?)?;
+            programs.push((p, statuses));
+        }
+        Ok(NamesInUse {
+            lists: strings(self.query("SELECT DISTINCT list FROM list_members ORDER BY list", &[])?)?,
+            programs,
+            campaigns: strings(self.query(
+                "SELECT DISTINCT campaign FROM campaign_members ORDER BY campaign",
+                &[],
+            )?)?,
+        })
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        *self.tx.get_mut() = TxState::default();
+        self.execute_batch("BEGIN")?;
+        self.in_tx.set(true);
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        let done = (|| -> Result<()> {
+            self.flush_log()?;
+            let (clock, unwritten) = {
+                let tx = self.tx.borrow();
+                (tx.clock, tx.clock_unwritten)
+            };
+            if unwritten {
+                if let Some(Some(at)) = clock {
+                    self.write_clock(at)?;
+                }
+            }
+            self.execute_batch("COMMIT")
+        })();
+        self.in_tx.set(false);
+        let tx = std::mem::take(self.tx.get_mut());
+        if done.is_err() {
+            let _ = self.execute_batch("ROLLBACK");
+        }
+        self.tx.get_mut().ids = tx.ids;
+        self.give_back_ids()?;
+        done?;
+        self.release_deliveries(&tx.delivered)
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        let was = self.in_tx.replace(false);
+        let ids = std::mem::take(self.tx.get_mut()).ids;
+        self.tx.get_mut().ids = ids;
+        self.give_back_ids()?;
+        if was {
+            self.execute_batch("ROLLBACK")?;
+        }
+        Ok(())
+    }
+
+    fn clock(&self) -> Result<Option<i64>> {
+        if !self.in_tx.get() {
+            return self.read_clock();
+        }
+        if let Some(c) = self.tx.borrow().clock {
+            return Ok(c);
+        }
+        let c = self.read_clock()?;
+        self.tx.borrow_mut().clock = Some(c);
+        Ok(c)
+    }
+
+    fn set_clock(&mut self, at: i64) -> Result<()> {
+        if !self.in_tx.get() {
+            return self.write_clock(at);
+        }
+        let tx = self.tx.get_mut();
+        if tx.clock != Some(Some(at)) {
+            tx.clock = Some(Some(at));
+            tx.clock_unwritten = true;
+        }
+        Ok(())
+    }
+
+    fn claims(&self) -> bool {
+        true
+    }
+
+    fn claim_person(&mut self, person: PersonId) -> Result<bool> {
+        if !self.in_tx.get() || self.tx.get_mut().people.contains(&person) {
+            return Ok(true);
+        }
+        let got: bool = self
+            .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&person])?
+            .get(0);
+        if got {
+            self.tx.get_mut().people.insert(person);
+        }
+        Ok(got)
+    }
+
+    fn wait_for_person(&mut self, person: PersonId) -> Result<()> {
+        if !self.in_tx.get() || self.tx.get_mut().people.contains(&person) {
+            return Ok(());
+        }
+        self.query("SELECT pg_advisory_xact_lock($1)", &[&person])?;
+        self.tx.get_mut().people.insert(person);
+        Ok(())
+    }
+
+    fn person(&self, id: PersonId) -> Result<Option<Person>> {
+        match self.query_opt(&self.select_person_by_id, &[&id])? {
+            Some(r) => Ok(Some(self.read_person(&r)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn person_by_email(&self, email: &str) -> Result<Option<PersonId>> {
+        Ok(self
+            .query_opt(
+                "SELECT id FROM people
+                 WHERE translate(email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+                     = translate($1, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')",
+                &[&email],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    fn insert_person(&mut self, values: &[(FieldId, Option<Scalar>)], at: i64) -> Result<PersonId> {
+        let mut cols = vec!["created_at".to_string(), "updated_at".to_string()];
+        let mut vals = vec![PgValue::Int(at), PgValue::Int(at)];
+        for (f, v) in values {
+            let (col, _) = self.column(*f)?;
+            if matches!(col.as_str(), "id" | "created_at" | "updated_at") {
+                continue;
+            }
+            cols.push(format!("\"{}\"", col.replace('"', "\"\"")));
+            vals.push(PgValue::of(v.as_ref()));
+        }
+        let marks = (1..=vals.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO people ({}) VALUES ({marks}) RETURNING id",
+            cols.join(", ")
+        );
+        let params: Vec<&(dyn ToSql + Sync)> =
+            vals.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        let id: i64 = self.query_one(&sql, &params)?.get(0);
+        // A new person is this transaction's: no other process can know them yet.
+        if self.in_tx.get() {
+            self.tx.get_mut().people.insert(id);
+        }
+        Ok(id)
+    }
+
+    fn set_field(
+        &mut self,
+        id: PersonId,
+        field: FieldId,
+        value: Option<&Scalar>,
+        at: i64,
+    ) -> Result<()> {
+        let sql = self
+            .update_field
+            .get(field.index())
+            .ok_or_else(|| StoreError::Schema(format!("unknown field #{}", field.0)))?
+            .clone();
+        self.execute(&sql, &[&PgValue::of(value), &at, &id])?;
+        Ok(())
+    }
+
+    fn delete_person(&mut self, id: PersonId) -> Result<()> {
+        for sql in [
+            "DELETE FROM people WHERE id = $1",
+            "DELETE FROM list_members WHERE person = $1",
+            "DELETE FROM program_members WHERE person = $1",
+            "DELETE FROM campaign_members WHERE person = $1",
+            "DELETE FROM waits WHERE person = $1",
+        ] {
+            self.execute(sql, &[&id])?;
+        }
+        Ok(())
+    }
+
+    fn scan_people(&self, f: &mut dyn FnMut(Person) -> Result<()>) -> Result<()> {
+        let sql = format!(
+            "{} WHERE people.id > $1 ORDER BY people.id LIMIT $2",
+            self.select_person
+        );
+        self.page_people(&sql, &[], f)
+    }
+
+    fn count_people(&self) -> Result<u64> {
+        Ok(self
+            .query_one("SELECT count(*) FROM people", &[])?
+            .get::<_, i64>(0)
+            .max(0) as u64)
+    }
+
+    fn select_people(
+        &self,
+        program: &Program,
+        filters: &Filters,
+        now: i64,
+        f: &mut dyn FnMut(Person) -> Result<()>,
+    ) -> Result<()> {
+        self.flush_log()?;
+        if !self.prepared_for(program) {
+            return select_by_scan(self, program, filters, now, f);
+        }
+        let plan = self.selection_plan(program, filters, now);
+        let n = plan.params.len();
+        let sql = format!(
+            "{} WHERE ({}) AND people.id > ${} ORDER BY people.id LIMIT ${}",
+            self.select_person,
+            plan.sql,
+            n + 1,
+            n + 2
+        );
+        let eval =
+            (!plan.exact).then_some(crate::engine::conditions::Eval::new(program, self, now));
+        self.page_people(&sql, &plan.params, &mut |p| {
+            if let Some(eval) = &eval {
+                if !eval.filters(filters, &p)? {
+                    return Ok(());
+                }
+            }
+            f(p)
+        })
+    }
+
+    fn in_list(&self, list: &str, person: PersonId) -> Result<bool> {
+        Ok(self
+            .query_opt(
+                "SELECT 1 FROM list_members WHERE list = $1 AND person = $2",
+                &[&list, &person],
+            )?
+            .is_some())
+    }
+
+    fn add_to_list(&mut self, list: &str, person: PersonId, at: i64) -> Result<bool> {
+        Ok(self.execute(
+            "INSERT INTO list_members (list, person, added_at) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[&list, &person, &at],
+        )? > 0)
+    }
+
+    fn remove_from_list(&mut self, list: &str, person: PersonId) -> Result<bool> {
+        Ok(self.execute(
+            "DELETE FROM list_members WHERE list = $1 AND person = $2",
+            &[&list, &person],
+        )? > 0)
+    }
+
+    fn lists_of(&self, person: PersonId) -> Result<Vec<String>> {
+        strings(self.query(
+            "SELECT list FROM list_members WHERE person = $1 ORDER BY list",
+            &[&person],
+        )?)
+    }
+
+    fn lists_of_people(&self, people: &[PersonId]) -> Result<Vec<Vec<String>>> {
+        let mut ids = people.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut lists: HashMap<PersonId, Vec<String>> = HashMap::new();
+        for r in self.query(
+            "SELECT person, list FROM list_members WHERE person = ANY($1) ORDER BY person, list",
+            &[&ids],
+        )? {
+            lists.entry(r.get(0)).or_default().push(r.get(1));
+        }
+        Ok(people
+            .iter()
+            .map(|p| lists.get(p).cloned().unwrap_or_default())
+            .collect())
+    }
+
+    fn program_status(&self, program: &str, person: PersonId) -> Result<Option<String>> {
+        Ok(self
+            .query_opt(
+                "SELECT status FROM program_members WHERE program = $1 AND person = $2",
+                &[&program, &person],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    fn set_program_status(
+        &mut self,
+        program: &str,
+        person: PersonId,
+        status: &str,
+        at: i64,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO program_members (program, person, status, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (program, person) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+            &[&program, &person, &status, &at],
+        )?;
+        Ok(())
+    }
+
+    fn membership(&self, campaign: &str, person: PersonId) -> Result<Option<Membership>> {
+        Ok(self
+            .query_opt(
+                "SELECT since, last_entered FROM campaign_members WHERE campaign = $1 AND person = $2",
+                &[&campaign, &person],
+            )?
+            .map(|r| Membership {
+                since: r.get(0),
+                last_entered: r.get(1),
+            }))
+    }
+
+    fn add_member(&mut self, campaign: &str, person: PersonId, at: i64) -> Result<()> {
+        self.execute(
+            "INSERT INTO campaign_members (campaign, person, since) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING",
+            &[&campaign, &person, &at],
+        )?;
+        Ok(())
+    }
+
+    fn record_entry(&mut self, campaign: &str, person: PersonId, at: i64) -> Result<()> {
+        self.execute(
+            "INSERT INTO campaign_members (campaign, person, since, last_entered) VALUES ($1, $2, $3, $3)
+             ON CONFLICT (campaign, person) DO UPDATE SET last_entered = excluded.last_entered",
+            &[&campaign, &person, &at],
+        )?;
+        Ok(())
+    }
+
+    fn append_activity(&mut self, a: &Activity) -> Result<i64> {
+        let (cause, attributes) = super::layout::split_cause(&a.attributes);
+        let (cause_activity, cause_run) = match cause {
+            None => (None, None),
+            Some(super::layout::CauseCols::Activity(id)) => (Some(id), None),
+            Some(super::layout::CauseCols::Run(c)) => (None, Some(self.cause_id(c)?)),
+        };
+        let row = LogRow {
+            id: self.next_activity_id()?,
+            at: a.at,
+            person: a.person,
+            email: a.email.clone(),
+            campaign: self.intern_opt(a.campaign.as_deref())?,
+            step: self.intern_opt(a.step.as_deref())?,
+            kind: self.intern(&a.kind)?,
+            primary: self.intern_opt(a.primary.as_deref())?,
+            attributes,
+            result: outcome_code(a.outcome),
+            reason: a.reason.clone(),
+            depth: i32::try_from(a.depth).unwrap_or(i32::MAX),
+            cause_activity,
+            cause_run,
+        };
+        let id = row.id;
+        let full = {
+            let tx = self.tx.get_mut();
+            tx.log.push(row);
+            tx.log.len() >= LOG_ROWS
+        };
+        if full || !self.in_tx.get() {
+            self.flush_log()?;
+        }
+        Ok(id)
+    }
+
+    fn activity(&self, id: i64) -> Result<Option<Activity>> {
+        self.flush_log()?;
+        let sql = format!("{ACTIVITY_SELECT} WHERE a.id = $1");
+        self.query_opt(&sql, &[&id])?
+            .map(|r| read_activity(&r))
+            .transpose()
+    }
+
+    fn history(
+        &self,
+        person: PersonId,
+        kinds: &[&str],
+        primary: Option<&str>,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<Activity>> {
+        self.flush_log()?;
+        let primary = match primary {
+            Some(p) => match self.name_id(p)? {
+                Some(id) => Some(id),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        let mut types = Vec::new();
+        for k in kinds {
+            if let Some(id) = self.name_id(k)? {
+                types.push(id);
+            }
+        }
+        if types.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "{ACTIVITY_SELECT}
+             WHERE a.person = $1 AND a.type = ANY($2) AND ($3::int8 IS NULL OR a.primary_value = $3)
+               AND a.at >= $4 AND a.at <= $5 AND a.result = 0 ORDER BY a.id"
+        );
+        self.query(
+            &sql,
+            &[
+                &person,
+                &types,
+                &primary,
+                &from.unwrap_or(i64::MIN),
+                &to.unwrap_or(i64::MAX),
+            ],
+        )?
+        .iter()
+        .map(read_activity)
+        .collect()
+    }
+
+    fn scan_log(&self, q: &LogQuery, f: &mut dyn FnMut(Activity) -> Result<()>) -> Result<()> {
+        self.flush_log()?;
+        let campaign = match &q.campaign {
+            Some(c) => match self.name_id(c)? {
+                Some(id) => Some(id),
+                None => return Ok(()),
+            },
+            None => None,
+        };
+        let mut sql = format!("{ACTIVITY_SELECT} WHERE a.id > $1");
+        if q.person.is_some() {
+            sql.push_str(" AND a.person = $3");
+        } else {
+            sql.push_str(" AND $3::int8 IS NULL");
+        }
+        if campaign.is_some() {
+            sql.push_str(" AND a.campaign = $4");
+        } else {
+            sql.push_str(" AND $4::int8 IS NULL");
+        }
+        sql.push_str(" ORDER BY a.id LIMIT $2");
+        let mut after = q.after.unwrap_or(0);
+        let mut left = q.limit.map_or(i64::MAX, i64::from);
+        while left > 0 {
+            let page = left.min(PAGE);
+            let rows = self.query(&sql, &[&after, &page, &q.person, &campaign])?;
+            let n = rows.len() as i64;
+            let activities = rows.iter().map(read_activity).collect::<Result<Vec<_>>>()?;
+            drop(rows);
+            for a in activities {
+                after = a.id;
+                f(a)?;
+            }
+            left -= n;
+            if n < page {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn last_activity_id(&self) -> Result<i64> {
+        self.flush_log()?;
+        Ok(self
+            .query_one("SELECT coalesce(max(id), 0)::int8 FROM activities", &[])?
+            .get(0))
+    }
+
+    fn activity_counts_after(&self, after: i64) -> Result<ActivityCounts> {
+        self.flush_log()?;
+        let mut out = Vec::new();
+        let mut last = after;
+        for r in self.query(
+            "SELECT t.name, a.result, count(*), max(a.id) FROM activities a JOIN names t ON t.id = a.type
+             WHERE a.id > $1 GROUP BY t.name, a.result",
+            &[&after],
+        )? {
+            let result = outcome_of(r.get(1)).as_str().to_string();
+            out.push((r.get(0), result, r.get::<_, i64>(2).max(0) as u64));
+            last = last.max(r.get(3));
+        }
+        Ok((out, last))
+    }
+
+    fn backlog(&self) -> Result<Backlog> {
+        let r = self.query_one(
+            "SELECT (SELECT count(*) FROM inputs), (SELECT count(*) FROM queue),
+                    (SELECT count(*) FROM waits)",
+            &[],
+        )?;
+        let n = |i: usize| r.get::<_, i64>(i).max(0) as u64;
+        Ok(Backlog {
+            inputs: n(0),
+            queued: n(1),
+            waits: n(2),
+        })
+    }
+
+    fn campaign_counts(&self) -> Result<HashMap<String, (u64, u64)>> {
+        self.flush_log()?;
+        let mut out: HashMap<String, (u64, u64)> = HashMap::new();
+        for r in self.query(
+            "SELECT campaign, count(*) FROM waits GROUP BY campaign",
+            &[],
+        )? {
+            out.entry(r.get(0)).or_default().0 = r.get::<_, i64>(1).max(0) as u64;
+        }
+        for r in self.query(
+            "SELECT c.name, count(*) FROM activities a JOIN names c ON c.id = a.campaign
+             WHERE a.campaign IS NOT NULL AND a.result = 0
+               AND a.type = (SELECT id FROM names WHERE name = 'enter_flow')
+             GROUP BY c.name",
+            &[],
+        )? {
+            out.entry(r.get(0)).or_default().1 = r.get::<_, i64>(1).max(0) as u64;
+        }
+        Ok(out)
+    }
+
+    fn entries_after(&self, campaign: Option<&str>, after: i64) -> Result<Vec<(String, i64)>> {
+        self.flush_log()?;
+        let rows = self.query(
+            "SELECT c.name, a.at FROM activities a JOIN names c ON c.id = a.campaign
+             WHERE a.campaign IS NOT NULL
+               AND ($1::text IS NULL OR a.campaign = (SELECT id FROM names WHERE name = $1))
+               AND a.type = (SELECT id FROM names WHERE name = 'enter_flow')
+               AND a.result = 0 AND a.at > $2 ORDER BY a.id",
+            &[&campaign, &after],
+        )?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    fn outbox_insert(&mut self, o: &OutboxRow) -> Result<bool> {
+        Ok(self.execute(
+            "INSERT INTO outbox (at, person, recipient, email, subject, body, campaign, key, kind, operational)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (key) DO NOTHING",
+            &[
+                &o.at,
+                &o.person,
+                &o.to,
+                &o.email,
+                &o.subject,
+                &o.body,
+                &o.campaign,
+                &o.key,
+                &o.kind,
+                &o.operational,
+            ],
+        )? > 0)
+    }
+
+    fn scan_outbox(&self, f: &mut dyn FnMut(OutboxRow) -> Result<()>) -> Result<()> {
+        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id > $1 ORDER BY id LIMIT $2");
+        let mut after = 0i64;
+        loop {
+            let rows = self.query(&sql, &[&after, &PAGE])?;
+            let n = rows.len() as i64;
+            let out = rows.iter().map(read_outbox).collect::<Result<Vec<_>>>()?;
+            drop(rows);
+            for o in out {
+                after = o.id;
+                f(o)?;
+            }
+            if n < PAGE {
+                return Ok(());
+            }
+        }
+    }
+
+    fn due_deliveries(&self, now: i64, after: i64, limit: u32) -> Result<Vec<OutboxRow>> {
+        let due = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox
+             WHERE delivery IN ('pending', 'retrying') AND id > $1 AND coalesce(next_try, at) <= $2
+             ORDER BY id LIMIT $3"
+        );
+        let rows = self.query(&due, &[&after, &now, &i64::from(limit)])?;
+        let candidates = rows.iter().map(read_outbox).collect::<Result<Vec<_>>>()?;
+        drop(rows);
+        // Claim the rows not held yet; a row another process holds is passed over.
+        let fresh: Vec<i64> = {
+            let held = self.deliveries.borrow();
+            candidates
+                .iter()
+                .map(|o| o.id)
+                .filter(|id| !held.contains(id))
+                .collect()
+        };
+        let keys: Vec<i64> = fresh.iter().map(|id| -id).collect();
+        let mut claimed: HashSet<i64> = HashSet::new();
+        if !keys.is_empty() {
+            for r in self.query(
+                "SELECT k, pg_try_advisory_lock(k) FROM unnest($1::int8[]) AS k",
+                &[&keys],
+            )? {
+                if r.get::<_, bool>(1) {
+                    claimed.insert(-r.get::<_, i64>(0));
+                }
+            }
+        }
+        // A row claimed here may have been delivered by its last holder since it was read.
+        let recheck: Vec<i64> = claimed.iter().copied().collect();
+        let still: HashSet<i64> = if recheck.is_empty() {
+            HashSet::new()
+        } else {
+            self.query(
+                "SELECT id FROM outbox WHERE id = ANY($1)
+                   AND delivery IN ('pending', 'retrying') AND coalesce(next_try, at) <= $2",
+                &[&recheck, &now],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+        };
+        let gone: Vec<i64> = claimed.difference(&still).copied().collect();
+        self.deliveries.borrow_mut().extend(still.iter().copied());
+        self.release_deliveries(&gone)?;
+        let held = self.deliveries.borrow();
+        Ok(candidates
+            .into_iter()
+            .filter(|o| held.contains(&o.id) && (!claimed.contains(&o.id) || still.contains(&o.id)))
+            .collect())
+    }
+
+    fn set_delivery(&mut self, id: i64, d: &Delivery) -> Result<()> {
+        self.execute(
+            "UPDATE outbox SET delivery = $2, attempts = $3, first_try = $4, next_try = $5,
+             delivery_status = $6, delivery_error = $7 WHERE id = $1",
+            &[
+                &id,
+                &d.state.as_str(),
+                &i32::try_from(d.attempts).unwrap_or(i32::MAX),
+                &d.first_try,
+                &d.next_try,
+                &d.status.map(i32::from),
+                &d.error,
+            ],
+        )?;
+        if self.deliveries.get_mut().contains(&id) {
+            if self.in_tx.get() {
+                self.tx.get_mut().delivered.push(id);
+            } else {
+                self.release_deliveries(&[id])?;
+            }
+        }
+        Ok(())
+    }
+
+    fn marketing_sends_since(&self, person: PersonId, since: i64) -> Result<u32> {
+        Ok(self
+            .query_one(
+                "SELECT count(*) FROM outbox WHERE person = $1 AND at >= $2 AND kind = 'email' AND NOT operational",
+                &[&person, &since],
+            )?
+            .get::<_, i64>(0)
+            .clamp(0, i64::from(u32::MAX)) as u32)
+    }
+
+    fn insert_wait(&mut self, w: &WaitRow) -> Result<i64> {
+        Ok(self
+            .query_one(
+                "INSERT INTO waits (person, campaign, path, wake_at, depth, context)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[
+                    &w.person,
+                    &w.campaign,
+                    &w.path,
+                    &w.wake_at,
+                    &i32::try_from(w.depth).unwrap_or(i32::MAX),
+                    &w.context,
+                ],
+            )?
+            .get(0))
+    }
+
+    fn next_wait(&self, up_to: i64) -> Result<Option<WaitRow>> {
+        // Outside a transaction (a listing) nothing is claimed.
+        let sql = if self.in_tx.get() {
+            "SELECT id, person, campaign, path, wake_at, depth, context FROM waits w
+             WHERE wake_at <= $1 AND NOT EXISTS (SELECT 1 FROM waits e WHERE e.person = w.person
+                 AND (e.wake_at, e.id) < (w.wake_at, w.id))
+             ORDER BY wake_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+        } else {
+            "SELECT id, person, campaign, path, wake_at, depth, context FROM waits
+             WHERE wake_at <= $1 ORDER BY wake_at, id LIMIT 1"
+        };
+        self.query_opt(sql, &[&up_to])?
+            .map(|r| read_wait(&r))
+            .transpose()
+    }
+
+    fn delete_wait(&mut self, id: i64) -> Result<()> {
+        self.execute("DELETE FROM waits WHERE id = $1", &[&id])?;
+        Ok(())
+    }
+
+    fn delete_waits(&mut self, person: PersonId, campaign: &str) -> Result<u32> {
+        Ok(self.execute(
+            "DELETE FROM waits WHERE person = $1 AND campaign = $2",
+            &[&person, &campaign],
+        )? as u32)
+    }
+
+    fn waits(&self) -> Result<Vec<WaitRow>> {
+        self.query(
+            &format!("SELECT {WAIT_COLUMNS} FROM waits ORDER BY wake_at, id"),
+            &[],
+        )?
+        .iter()
+        .map(read_wait)
+        .collect()
+    }
+
+    fn person_waits(&self, person: PersonId) -> Result<Vec<WaitRow>> {
+        self.query(
+            &format!("SELECT {WAIT_COLUMNS} FROM waits WHERE person = $1 ORDER BY wake_at, id"),
+            &[&person],
+        )?
+        .iter()
+        .map(read_wait)
+        .collect()
+    }
+
+    fn waits_in(&self, person: PersonId, campaign: &str) -> Result<Vec<WaitRow>> {
+        self.query(
+            &format!(
+                "SELECT {WAIT_COLUMNS} FROM waits WHERE person = $1 AND campaign = $2 ORDER BY wake_at, id"
+            ),
+            &[&person, &campaign],
+        )?
+        .iter()
+        .map(read_wait)
+        .collect()
+    }
+
+    fn insert_input(&mut self, i: &InputRow) -> Result<()> {
+        let key = super::layout::input_person_key(&i.body).unwrap_or_else(|| format!("@{}:{}", i.source, i.line));
+        self.execute(
+            "INSERT INTO inputs (at, source, line, body, person_key) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &i.at,
+                &i.source,
+                &i64::try_from(i.line).unwrap_or(i64::MAX),
+                &i.body,
+                &key,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn next_input(&self, up_to: i64) -> Result<Option<InputRow>> {
+        let sql = if self.in_tx.get() {
+            "SELECT seq, at, source, line, body FROM inputs i
+             WHERE at <= $1 AND NOT EXISTS (SELECT 1 FROM inputs e
+                 WHERE e.person_key = i.person_key AND (e.at, e.seq) < (i.at, i.seq))
+             ORDER BY at, seq LIMIT 1 FOR UPDATE SKIP LOCKED"
+        } else {
+            "SELECT seq, at, source, line, body FROM inputs WHERE at <= $1 ORDER BY at, seq LIMIT 1"
+        };
+        self.query_opt(sql, &[&up_to])?
+            .map(|r| read_input(&r))
+            .transpose()
+    }
+
+    fn delete_input(&mut self, seq: i64) -> Result<()> {
+        self.execute("DELETE FROM inputs WHERE seq = $1", &[&seq])?;
+        Ok(())
+    }
+
+    fn enqueue(&mut self, activity: i64, chain: &str) -> Result<()> {
+        self.execute(
+            "INSERT INTO queue (activity, chain) VALUES ($1, $2)",
+            &[&activity, &chain],
+        )?;
+        Ok(())
+    }
+
+    fn next_queued(&self) -> Result<Option<QueuedRow>> {
+        let sql = if self.in_tx.get() {
+            "SELECT seq, activity, chain FROM queue ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED"
+        } else {
+            "SELECT seq, activity, chain FROM queue ORDER BY seq LIMIT 1"
+        };
+        Ok(self.query_opt(sql, &[])?.map(|r| QueuedRow {
+            seq: r.get(0),
+            activity: r.get(1),
+            chain: r.get(2),
+        }))
+    }
+
+    fn dequeue(&mut self, seq: i64) -> Result<()> {
+        self.execute("DELETE FROM queue WHERE seq = $1", &[&seq])?;
+        Ok(())
+    }
+
+    fn last_run(&self, campaign: &str) -> Result<Option<i64>> {
+        Ok(self
+            .query_opt(
+                "SELECT last_run FROM schedules WHERE campaign = $1",
+                &[&campaign],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    fn set_last_run(&mut self, campaign: &str, at: i64) -> Result<()> {
+        // Never back: another process may have handled a later instant.
+        self.execute(
+            "INSERT INTO schedules (campaign, last_run) VALUES ($1, $2)
+             ON CONFLICT (campaign) DO UPDATE SET last_run = greatest(schedules.last_run, excluded.last_run)",
+            &[&campaign, &at],
+        )?;
+        Ok(())
+    }
+
+    fn take_run(&mut self, campaign: &str, at: i64) -> Result<bool> {
+        let row = self.query_opt(
+            "SELECT last_run FROM schedules WHERE campaign = $1 FOR UPDATE SKIP LOCKED",
+            &[&campaign],
+        )?;
+        match row {
+            Some(r) if r.get::<_, i64>(0) >= at => Ok(false),
+            Some(_) => {
+                self.execute(
+                    "UPDATE schedules SET last_run = $2 WHERE campaign = $1",
+                    &[&campaign, &at],
+                )?;
+                Ok(true)
+            }
+            None => Ok(self.execute(
+                "INSERT INTO schedules (campaign, last_run) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                &[&campaign, &at],
+            )? > 0),
+        }
+    }
+
+    fn create_run(&mut self, campaign: &str, at: i64, members: &[PersonId]) -> Result<i64> {
+        let run: i64 = self
+            .query_one(
+                "INSERT INTO runs (campaign, at) VALUES ($1, $2) RETURNING id",
+                &[&campaign, &at],
+            )?
+            .get(0);
+        let per_row = super::layout::MEMBERS_PER_ROW;
+        let mut firsts = Vec::new();
+        let mut ns = Vec::new();
+        let mut packs = Vec::new();
+        for (k, chunk) in members.chunks(per_row).enumerate() {
+            firsts.push((k * per_row) as i64);
+            ns.push(chunk.len() as i64);
+            packs.push(super::layout::pack(chunk));
+        }
+        for ((f, n), p) in firsts
+            .chunks(256)
+            .zip(ns.chunks(256))
+            .zip(packs.chunks(256))
+        {
+            self.execute(
+                "INSERT INTO run_members (run, first, n, done, people)
+                 SELECT $1, f, n, f - 1, p FROM unnest($2::int8[], $3::int8[], $4::bytea[]) AS m(f, n, p)",
+                &[&run, &f.to_vec(), &n.to_vec(), &p.to_vec()],
+            )?;
+        }
+        Ok(run)
+    }
+
+    fn open_run(&self) -> Result<Option<RunRow>> {
+        let read = |r: Row| RunRow {
+            id: r.get(0),
+            campaign: r.get(1),
+            at: r.get(2),
+        };
+        if !self.in_tx.get() {
+            return Ok(self
+                .query_opt("SELECT id, campaign, at FROM runs ORDER BY id LIMIT 1", &[])?
+                .map(read));
+        }
+        // A run with members no other process holds (claiming the first of them), or a run
+        // left with none (to be closed).
+        if let Some(r) = self.query_opt(
+            "SELECT run FROM run_members ORDER BY run, first LIMIT 1 FOR UPDATE SKIP LOCKED",
+            &[],
+        )? {
+            let run: i64 = r.get(0);
+            return Ok(self
+                .query_opt("SELECT id, campaign, at FROM runs WHERE id = $1", &[&run])?
+                .map(read));
+        }
+        Ok(self
+            .query_opt(
+                "SELECT id, campaign, at FROM runs r
+                 WHERE NOT EXISTS (SELECT 1 FROM run_members m WHERE m.run = r.id)
+                 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+                &[],
+            )?
+            .map(read))
+    }
+
+    fn run_members(&self, run: i64, limit: u32) -> Result<Vec<(i64, PersonId)>> {
+        let sql = if self.in_tx.get() {
+            "SELECT first, done, people FROM run_members WHERE run = $1
+             ORDER BY first LIMIT 1 FOR UPDATE SKIP LOCKED"
+        } else {
+            "SELECT first, done, people FROM run_members WHERE run = $1 ORDER BY first LIMIT 1"
+        };
+        let mut out = Vec::new();
+        if let Some(r) = self.query_opt(sql, &[&run])? {
+            let (first, done): (i64, i64) = (r.get(0), r.get(1));
+            let bytes: &[u8] = r.get(2);
+            for (i, id) in super::layout::unpack(bytes).enumerate() {
+                let ord = first + i as i64;
+                if ord > done {
+                    if out.len() >= limit as usize {
+                        break;
+                    }
+                    out.push((ord, id));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn finish_run_members(&mut self, run: i64, ord: i64) -> Result<()> {
+        self.execute(
+            "DELETE FROM run_members WHERE run = $1 AND first + n - 1 = $2",
+            &[&run, &ord],
+        )?;
+        self.execute(
+            "UPDATE run_members SET done = $2 WHERE run = $1 AND first <= $2 AND first + n - 1 > $2",
+            &[&run, &ord],
+        )?;
+        Ok(())
+    }
+
+    fn close_run(&mut self, run: i64) -> Result<()> {
+        self.execute(
+            "DELETE FROM runs WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM run_members WHERE run = $1)",
+            &[&run],
+        )?;
+        Ok(())
+    }
+}
+
+impl PostgresStore {
+    fn execute_batch(&self, sql: &str) -> Result<()> {
+        self.client
+            .borrow_mut()
+            .batch_execute(sql)
+            .map_err(pg_error)
+    }
+}
