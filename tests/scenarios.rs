@@ -12,7 +12,11 @@
 //!   `leave_flow`) for results;
 //! - optionally `outbox.txt`: `AT TO EMAIL SUBJECT` per row (subject quoted).
 //!
-//! A new scenario is a new folder.
+//! A new scenario is a new folder. Every scenario runs on the SQLite store, and on PostgreSQL
+//! when `CAMP_TEST_POSTGRES` names a server (`tests/run` starts one).
+
+#[path = "support/postgres.rs"]
+mod postgres_db;
 
 use std::path::{Path, PathBuf};
 
@@ -68,7 +72,7 @@ fn expected(path: &Path) -> Vec<String> {
         .collect()
 }
 
-fn run_scenario(dir: &Path) -> Result<(), String> {
+fn run_scenario(dir: &Path, store: &mut dyn Store) -> Result<(), String> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| e.to_string())?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -85,11 +89,10 @@ fn run_scenario(dir: &Path) -> Result<(), String> {
             .collect::<String>()
     })?;
     let tz = program.settings.time_zone;
-    let mut store = SqliteStore::open(":memory:").map_err(|e| e.to_string())?;
     let runs =
         std::fs::read_to_string(dir.join("runs.txt")).map_err(|e| format!("runs.txt: {e}"))?;
     {
-        let mut engine = Engine::new(&program, &mut store).map_err(|e| e.to_string())?;
+        let mut engine = Engine::new(&program, &mut *store).map_err(|e| e.to_string())?;
         for run in runs
             .lines()
             .map(str::trim)
@@ -232,8 +235,7 @@ fn run_scenario(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
-fn scenarios() {
+fn scenario_dirs() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("tests/scenarios exists")
@@ -242,17 +244,50 @@ fn scenarios() {
         .collect();
     dirs.sort();
     assert!(!dirs.is_empty(), "no scenarios found");
-    let mut failures = Vec::new();
-    for dir in &dirs {
-        if let Err(e) = run_scenario(dir) {
-            failures.push(format!("== {}\n{e}", dir.display()));
-        }
-    }
+    dirs
+}
+
+fn report(failures: Vec<String>, total: usize) {
     assert!(
         failures.is_empty(),
         "{} of {} scenarios failed:\n{}",
         failures.len(),
-        dirs.len(),
+        total,
         failures.join("\n")
     );
+}
+
+#[test]
+fn scenarios() {
+    let dirs = scenario_dirs();
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let result = SqliteStore::open(":memory:")
+            .map_err(|e| e.to_string())
+            .and_then(|mut store| run_scenario(dir, &mut store));
+        if let Err(e) = result {
+            failures.push(format!("== {}\n{e}", dir.display()));
+        }
+    }
+    report(failures, dirs.len());
+}
+
+/// The same scenarios, the same expectations, on a PostgreSQL store (a fresh database each).
+#[test]
+fn scenarios_on_postgres() {
+    let dirs = scenario_dirs();
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let name = dir.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        let Some(db) = postgres_db::database(&name) else {
+            return;
+        };
+        let result = camp::store::postgres::PostgresStore::connect(&db.url, &db.url, true)
+            .map_err(|e| e.to_string())
+            .and_then(|mut store| run_scenario(dir, &mut store));
+        if let Err(e) = result {
+            failures.push(format!("== {} (PostgreSQL)\n{e}", dir.display()));
+        }
+    }
+    report(failures, dirs.len());
 }
