@@ -381,7 +381,14 @@ impl<'a> Engine<'a> {
             if t == i64::MAX {
                 break;
             }
-            let now = t.max(self.store.clock()?.unwrap_or(t));
+            // One process never goes back in time. Processes sharing a store each take their
+            // work at its own instant: the clock they share is the furthest any has got, and a
+            // unit another process left (it died) is still due when it was.
+            let now = if self.store.claims() {
+                t
+            } else {
+                t.max(self.store.clock()?.unwrap_or(t))
+            };
             self.store.set_clock(now)?;
             if t_input == t {
                 if let Some(input) = next_input {
@@ -520,7 +527,11 @@ impl<'a> Engine<'a> {
         total: Option<u64>,
     ) -> Result<()> {
         let cid = self.program.campaign(campaign);
-        let now = self.store.clock()?.unwrap_or(at).max(at);
+        let now = if self.store.claims() {
+            at
+        } else {
+            self.store.clock()?.unwrap_or(at).max(at)
+        };
         let ctx = FlowContext {
             cause: Some(Cause::run(campaign, at)),
             ..FlowContext::default()

@@ -101,6 +101,14 @@ struct TxState {
     last_cause: Option<(Json, i64)>,
     /// Deliveries recorded, whose locks go with the commit.
     delivered: Vec<i64>,
+    /// The person last read (claimed people change only through this transaction).
+    person: Option<Person>,
+    /// The last email looked up, and whose it is.
+    email: Option<(String, Option<PersonId>)>,
+    /// The answer of `next_wait(up_to)` for this `up_to` (the row is claimed).
+    next_wait: Option<(i64, Option<WaitRow>)>,
+    /// The answer of `next_input(up_to)` for this `up_to` (the row is claimed).
+    next_input: Option<(i64, Option<InputRow>)>,
 }
 
 /// One activity row, as written.
@@ -185,7 +193,7 @@ impl PostgresStore {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos())
         );
-        Ok(PostgresStore {
+        let mut store = PostgresStore {
             client: RefCell::new(client),
             url: url.to_string(),
             shown: shown.to_string(),
@@ -200,8 +208,40 @@ impl PostgresStore {
             worker,
             tx: RefCell::new(TxState::default()),
             deliveries: RefCell::new(HashSet::new()),
-        })
+        };
+        // Until `prepare` says otherwise, people have the built-in fields.
+        store.set_columns(
+            BUILTIN_FIELDS
+                .iter()
+                .map(|(name, ty, _)| (name.to_string(), *ty))
+                .collect(),
+        );
+        Ok(store)
     }
+
+    /// The people table's columns, and the statements built from them.
+    fn set_columns(&mut self, columns: Vec<(String, FieldType)>) {
+        self.select_person = format!(
+            "SELECT {} FROM people",
+            columns
+                .iter()
+                .map(|(c, _)| format!("people.\"{}\"", c.replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        self.update_field = columns
+            .iter()
+            .map(|(c, _)| {
+                format!(
+                    "UPDATE people SET \"{}\" = $1, updated_at = $2 WHERE id = $3",
+                    c.replace('"', "\"\"")
+                )
+            })
+            .collect();
+        self.select_person_by_id = format!("{} WHERE id = $1", self.select_person);
+        self.columns = columns;
+    }
+
 
     fn not_camp(shown: &str, why: &str) -> StoreError {
         StoreError::NotCamp(format!("`{shown}` is not a camp database: {why}"))
@@ -405,7 +445,7 @@ impl PostgresStore {
     fn write_clock(&self, at: i64) -> Result<()> {
         self.execute(
             "INSERT INTO clocks (worker, at) VALUES ($1, $2)
-             ON CONFLICT (worker) DO UPDATE SET at = excluded.at",
+             ON CONFLICT (worker) DO UPDATE SET at = greatest(clocks.at, excluded.at)",
             &[&self.worker, &at],
         )?;
         Ok(())
@@ -721,25 +761,7 @@ impl Store for PostgresStore {
             .iter()
             .zip(BUILTIN_FIELDS.iter())
             .all(|(f, b)| f.name == b.0));
-        self.select_person = format!(
-            "SELECT {} FROM people",
-            columns
-                .iter()
-                .map(|(c, _)| format!("people.\"{}\"", c.replace('"', "\"\"")))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        self.update_field = columns
-            .iter()
-            .map(|(c, _)| {
-                format!(
-                    "UPDATE people SET \"{}\" = $1, updated_at = $2 WHERE id = $3",
-                    c.replace('"', "\"\"")
-                )
-            })
-            .collect();
-        self.select_person_by_id = format!("{} WHERE id = $1", self.select_person);
-        self.columns = columns;
+        self.set_columns(columns);
         Ok(())
     }
 
@@ -891,24 +913,47 @@ impl Store for PostgresStore {
     }
 
     fn person(&self, id: PersonId) -> Result<Option<Person>> {
-        match self.query_opt(&self.select_person_by_id, &[&id])? {
-            Some(r) => Ok(Some(self.read_person(&r)?)),
-            None => Ok(None),
+        let in_tx = self.in_tx.get();
+        if in_tx {
+            if let Some(p) = self.tx.borrow().person.as_ref().filter(|p| p.id == id) {
+                return Ok(Some(p.clone()));
+            }
         }
+        let person = match self.query_opt(&self.select_person_by_id, &[&id])? {
+            Some(r) => Some(self.read_person(&r)?),
+            None => None,
+        };
+        if in_tx {
+            self.tx.borrow_mut().person = person.clone();
+        }
+        Ok(person)
     }
 
     fn person_by_email(&self, email: &str) -> Result<Option<PersonId>> {
-        Ok(self
+        let in_tx = self.in_tx.get();
+        if in_tx {
+            if let Some((_, id)) = self.tx.borrow().email.as_ref().filter(|(e, _)| e == email) {
+                return Ok(*id);
+            }
+        }
+        let id = self
             .query_opt(
                 "SELECT id FROM people
                  WHERE translate(email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
                      = translate($1, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')",
                 &[&email],
             )?
-            .map(|r| r.get(0)))
+            .map(|r| r.get(0));
+        if in_tx {
+            self.tx.borrow_mut().email = Some((email.to_string(), id));
+        }
+        Ok(id)
     }
 
     fn insert_person(&mut self, values: &[(FieldId, Option<Scalar>)], at: i64) -> Result<PersonId> {
+        let tx = self.tx.get_mut();
+        tx.person = None;
+        tx.email = None;
         let mut cols = vec!["created_at".to_string(), "updated_at".to_string()];
         let mut vals = vec![PgValue::Int(at), PgValue::Int(at)];
         for (f, v) in values {
@@ -949,11 +994,18 @@ impl Store for PostgresStore {
             .get(field.index())
             .ok_or_else(|| StoreError::Schema(format!("unknown field #{}", field.0)))?
             .clone();
+        let tx = self.tx.get_mut();
+        tx.person = None;
+        tx.email = None;
         self.execute(&sql, &[&PgValue::of(value), &at, &id])?;
         Ok(())
     }
 
     fn delete_person(&mut self, id: PersonId) -> Result<()> {
+        let tx = self.tx.get_mut();
+        tx.person = None;
+        tx.email = None;
+        tx.next_wait = None;
         for sql in [
             "DELETE FROM people WHERE id = $1",
             "DELETE FROM list_members WHERE person = $1",
@@ -1441,6 +1493,7 @@ impl Store for PostgresStore {
     }
 
     fn insert_wait(&mut self, w: &WaitRow) -> Result<i64> {
+        self.tx.get_mut().next_wait = None;
         Ok(self
             .query_one(
                 "INSERT INTO waits (person, campaign, path, wake_at, depth, context)
@@ -1468,17 +1521,30 @@ impl Store for PostgresStore {
             "SELECT id, person, campaign, path, wake_at, depth, context FROM waits
              WHERE wake_at <= $1 ORDER BY wake_at, id LIMIT 1"
         };
-        self.query_opt(sql, &[&up_to])?
+        let in_tx = self.in_tx.get();
+        if in_tx {
+            if let Some((_, w)) = self.tx.borrow().next_wait.as_ref().filter(|(u, _)| *u == up_to) {
+                return Ok(w.clone());
+            }
+        }
+        let wait = self
+            .query_opt(sql, &[&up_to])?
             .map(|r| read_wait(&r))
-            .transpose()
+            .transpose()?;
+        if in_tx {
+            self.tx.borrow_mut().next_wait = Some((up_to, wait.clone()));
+        }
+        Ok(wait)
     }
 
     fn delete_wait(&mut self, id: i64) -> Result<()> {
+        self.tx.get_mut().next_wait = None;
         self.execute("DELETE FROM waits WHERE id = $1", &[&id])?;
         Ok(())
     }
 
     fn delete_waits(&mut self, person: PersonId, campaign: &str) -> Result<u32> {
+        self.tx.get_mut().next_wait = None;
         Ok(self.execute(
             "DELETE FROM waits WHERE person = $1 AND campaign = $2",
             &[&person, &campaign],
@@ -1518,6 +1584,7 @@ impl Store for PostgresStore {
     }
 
     fn insert_input(&mut self, i: &InputRow) -> Result<()> {
+        self.tx.get_mut().next_input = None;
         let key = super::layout::input_person_key(&i.body).unwrap_or_else(|| format!("@{}:{}", i.source, i.line));
         self.execute(
             "INSERT INTO inputs (at, source, line, body, person_key) VALUES ($1, $2, $3, $4, $5)",
@@ -1541,12 +1608,24 @@ impl Store for PostgresStore {
         } else {
             "SELECT seq, at, source, line, body FROM inputs WHERE at <= $1 ORDER BY at, seq LIMIT 1"
         };
-        self.query_opt(sql, &[&up_to])?
+        let in_tx = self.in_tx.get();
+        if in_tx {
+            if let Some((_, i)) = self.tx.borrow().next_input.as_ref().filter(|(u, _)| *u == up_to) {
+                return Ok(i.clone());
+            }
+        }
+        let input = self
+            .query_opt(sql, &[&up_to])?
             .map(|r| read_input(&r))
-            .transpose()
+            .transpose()?;
+        if in_tx {
+            self.tx.borrow_mut().next_input = Some((up_to, input.clone()));
+        }
+        Ok(input)
     }
 
     fn delete_input(&mut self, seq: i64) -> Result<()> {
+        self.tx.get_mut().next_input = None;
         self.execute("DELETE FROM inputs WHERE seq = $1", &[&seq])?;
         Ok(())
     }

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use camp::store::sqlite::SqliteStore;
+use camp::store::open::{open, Access, OpenStore};
 use camp::store::{LogQuery, Store};
 
 pub const SCRIPT: &str = r#"
@@ -163,8 +163,13 @@ pub struct State {
     pub clock: Option<i64>,
 }
 
+/// The store `--db db` names, for reading.
+fn reader(db: &str) -> OpenStore {
+    open(db, Access::Read).unwrap_or_else(|e| panic!("{db}: {e}"))
+}
+
 pub fn state(db: &str) -> State {
-    let store = SqliteStore::open(db).unwrap();
+    let store = reader(db);
     let log = store
         .log(&LogQuery::default())
         .unwrap()
@@ -219,7 +224,7 @@ pub fn state(db: &str) -> State {
 
 /// Every parked wait either woke or is still in the table.
 pub fn no_wait_lost(db: &str) {
-    let store = SqliteStore::open(db).unwrap();
+    let store = reader(db);
     let log = store.log(&LogQuery::default()).unwrap();
     let parked = log
         .iter()
@@ -233,4 +238,105 @@ pub fn no_wait_lost(db: &str) {
     let woke = log.iter().filter(|a| a.kind == "wake").count();
     let pending = store.waits().unwrap().len();
     assert_eq!(parked, woke + pending, "parked = woke + still waiting");
+}
+
+/// What must survive crashes and be the same whichever process did the work, without the ids
+/// processes assign in their own order: people by email, an activity's `cause` by what that
+/// activity was; with `sorted`, every list in order (processes interleave their work).
+pub fn shared_state(db: &str, sorted: bool) -> State {
+    let store = reader(db);
+    let log = store.log(&LogQuery::default()).unwrap();
+    let mut emails = std::collections::HashMap::new();
+    let mut email = |id: i64| -> String {
+        emails
+            .entry(id)
+            .or_insert_with(|| {
+                store
+                    .person(id)
+                    .unwrap()
+                    .and_then(|p| p.email().map(str::to_string))
+                    .unwrap_or_else(|| format!("#{id}"))
+            })
+            .clone()
+    };
+    let by_id: std::collections::HashMap<i64, String> = log
+        .iter()
+        .map(|a| {
+            (
+                a.id,
+                format!("{} {} {} {:?}", a.at, a.person, a.kind, a.primary),
+            )
+        })
+        .collect();
+    let mut lines: Vec<String> = log
+        .iter()
+        .map(|a| {
+            let mut attributes = a.attributes.clone();
+            if let Some(id) = attributes.get("cause").and_then(|c| c.as_i64()) {
+                let cause = by_id.get(&id).cloned().unwrap_or_else(|| format!("missing {id}"));
+                let who = cause.split(' ').nth(1).and_then(|p| p.parse().ok()).map(&mut email);
+                attributes["cause"] = serde_json::json!(format!("{cause} {who:?}"));
+            }
+            format!(
+                "{} {} {:?} {:?} {:?} {} {:?} {} {} {:?} {}",
+                a.at,
+                email(a.person),
+                a.email,
+                a.campaign,
+                a.step,
+                a.kind,
+                a.primary,
+                attributes,
+                a.outcome.as_str(),
+                a.reason,
+                a.depth
+            )
+        })
+        .collect();
+    let rows = store.outbox().unwrap();
+    let keys: HashSet<&str> = rows.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(keys.len(), rows.len(), "outbox keys are unique");
+    let mut outbox: Vec<String> = rows
+        .iter()
+        .map(|o| {
+            format!(
+                "{} {} {} {} {} {} {:?} {} {}",
+                o.at,
+                email(o.person),
+                o.to,
+                o.email,
+                o.subject,
+                o.body,
+                o.campaign,
+                o.kind,
+                o.operational
+            )
+        })
+        .collect();
+    let mut waits: Vec<String> = store
+        .waits()
+        .unwrap()
+        .into_iter()
+        .map(|w| {
+            format!(
+                "{} {} {} {} {}",
+                email(w.person),
+                w.campaign,
+                w.path,
+                w.wake_at,
+                w.depth
+            )
+        })
+        .collect();
+    if sorted {
+        lines.sort();
+        outbox.sort();
+        waits.sort();
+    }
+    State {
+        log: lines,
+        outbox,
+        waits,
+        clock: store.clock().unwrap(),
+    }
 }
