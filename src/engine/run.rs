@@ -21,7 +21,7 @@ use super::schedule::next_after;
 use super::stop::Stop;
 use super::value::instant;
 use crate::check::ir::{ActivityType, CampaignId, CampaignKind, Program};
-use crate::store::{Outcome, PersonId, Result, Store, StoreError};
+use crate::store::{Outcome, PersonId, Result, Store, StoreError, Take};
 
 /// Units of work per transaction (the environment variable `CAMP_COMMIT_EVERY` overrides it,
 /// for tests that need many commit points). Every commit writes each page it changed to the
@@ -32,6 +32,10 @@ const CHUNK: u32 = 4096;
 /// Work is committed at least this often, so that what a run has done becomes durable (and
 /// visible to other readers) steadily.
 const COMMIT_INTERVAL: Duration = Duration::from_millis(200);
+
+/// How long a process sharing its store waits before asking again whether a batch run may
+/// start (see [`Take::NotYet`]).
+const BARRIER_PAUSE: Duration = Duration::from_millis(20);
 
 /// A progress callback.
 type ProgressFn<'a> = Box<dyn FnMut(&Progress<'_>) + 'a>;
@@ -357,7 +361,8 @@ impl<'a> Engine<'a> {
             }
             // A batch run left unfinished (a crash) goes on. Runs started below finish before
             // the loop goes on, so once none is left none appears.
-            if unfinished_runs {
+            // (Processes sharing a store help with each other's runs as they go.)
+            if unfinished_runs || self.store.claims() {
                 match self.store.open_run()? {
                     Some(run) => {
                         self.continue_run(run.id, &run.campaign, run.at, None)?;
@@ -449,8 +454,18 @@ impl<'a> Engine<'a> {
             .and_then(|r| next_after(r, instant(at)))
             .map(|t| t.timestamp());
         self.next_runs.insert(cid, next);
-        if !self.store.take_run(&c.name, at)? {
-            return Ok(false);
+        match self.store.take_run(&c.name, at)? {
+            Take::Taken => {}
+            Take::Gone => return Ok(false),
+            Take::NotYet => {
+                // Other processes are finishing what comes first: let them (committing, so
+                // that this process holds nothing), then look again.
+                self.next_runs.insert(cid, Some(at));
+                self.flush()?;
+                std::thread::sleep(BARRIER_PAUSE);
+                self.begin()?;
+                return Ok(false);
+            }
         }
         self.run_batch_now(cid, at)?;
         Ok(true)

@@ -307,6 +307,17 @@ pub struct RunRow {
     pub at: i64,
 }
 
+/// The answer of [`Store::take_run`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Take {
+    /// The run is this process's to do.
+    Taken,
+    /// Another process took it (or a later one).
+    Gone,
+    /// Work due before it is still being done elsewhere: ask again shortly.
+    NotYet,
+}
+
 /// Campaign membership and entry history of one person.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Membership {
@@ -642,12 +653,14 @@ pub trait Store: AsDynStore {
     fn last_run(&self, campaign: &str) -> Result<Option<i64>>;
     /// Records the last scheduled instant handled.
     fn set_last_run(&mut self, campaign: &str, at: i64) -> Result<()>;
-    /// Takes the run of batch campaign `campaign` scheduled at `at`: records `at` as the last
-    /// instant handled and returns true, or returns false when another process sharing the
-    /// store has taken it (or a later one).
-    fn take_run(&mut self, campaign: &str, at: i64) -> Result<bool> {
+    /// Takes the run of batch campaign `campaign` scheduled at `at` (LANGUAGE.md 9.3): records
+    /// `at` as the last instant handled. On a store several processes share, the run may have
+    /// been taken by another process, or may not start yet: everything due at or before `at`
+    /// (inputs, waits) and every batch run in progress must be done first, as one process
+    /// would have done them.
+    fn take_run(&mut self, campaign: &str, at: i64) -> Result<Take> {
         self.set_last_run(campaign, at)?;
-        Ok(true)
+        Ok(Take::Taken)
     }
     /// Starts a batch run over `members` (in this order).
     fn create_run(&mut self, campaign: &str, at: i64, members: &[PersonId]) -> Result<i64>;

@@ -1516,6 +1516,7 @@ impl Store for PostgresStore {
             "SELECT id, person, campaign, path, wake_at, depth, context FROM waits w
              WHERE wake_at <= $1 AND NOT EXISTS (SELECT 1 FROM waits e WHERE e.person = w.person
                  AND (e.wake_at, e.id) < (w.wake_at, w.id))
+               AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.at < w.wake_at)
              ORDER BY wake_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
         } else {
             "SELECT id, person, campaign, path, wake_at, depth, context FROM waits
@@ -1604,6 +1605,7 @@ impl Store for PostgresStore {
             "SELECT seq, at, source, line, body FROM inputs i
              WHERE at <= $1 AND NOT EXISTS (SELECT 1 FROM inputs e
                  WHERE e.person_key = i.person_key AND (e.at, e.seq) < (i.at, i.seq))
+               AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.at < i.at)
              ORDER BY at, seq LIMIT 1 FOR UPDATE SKIP LOCKED"
         } else {
             "SELECT seq, at, source, line, body FROM inputs WHERE at <= $1 ORDER BY at, seq LIMIT 1"
@@ -1675,24 +1677,40 @@ impl Store for PostgresStore {
         Ok(())
     }
 
-    fn take_run(&mut self, campaign: &str, at: i64) -> Result<bool> {
+    fn take_run(&mut self, campaign: &str, at: i64) -> Result<Take> {
+        // Rows other processes hold (even those they have deleted and not committed) are
+        // visible here: the run waits for them.
+        let waiting: bool = self
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM inputs WHERE at <= $1)
+                     OR EXISTS (SELECT 1 FROM waits WHERE wake_at <= $1)
+                     OR EXISTS (SELECT 1 FROM runs)",
+                &[&at],
+            )?
+            .get(0);
+        if waiting {
+            return Ok(Take::NotYet);
+        }
         let row = self.query_opt(
             "SELECT last_run FROM schedules WHERE campaign = $1 FOR UPDATE SKIP LOCKED",
             &[&campaign],
         )?;
         match row {
-            Some(r) if r.get::<_, i64>(0) >= at => Ok(false),
+            Some(r) if r.get::<_, i64>(0) >= at => Ok(Take::Gone),
             Some(_) => {
                 self.execute(
                     "UPDATE schedules SET last_run = $2 WHERE campaign = $1",
                     &[&campaign, &at],
                 )?;
-                Ok(true)
+                Ok(Take::Taken)
             }
-            None => Ok(self.execute(
-                "INSERT INTO schedules (campaign, last_run) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                &[&campaign, &at],
-            )? > 0),
+            None => {
+                let inserted = self.execute(
+                    "INSERT INTO schedules (campaign, last_run) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    &[&campaign, &at],
+                )?;
+                Ok(if inserted > 0 { Take::Taken } else { Take::Gone })
+            }
         }
     }
 

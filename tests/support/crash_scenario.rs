@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use camp::store::open::{open, Access, OpenStore};
-use camp::store::{LogQuery, Store};
+use camp::store::LogQuery;
 
 pub const SCRIPT: &str = r#"
 schema person { first_name: text  state: text }
@@ -264,7 +264,7 @@ pub fn shared_state(db: &str, sorted: bool) -> State {
         .map(|a| {
             (
                 a.id,
-                format!("{} {} {} {:?}", a.at, a.person, a.kind, a.primary),
+                format!("{} {} {} {:?}", a.at, email(a.person), a.kind, a.primary),
             )
         })
         .collect();
@@ -274,8 +274,7 @@ pub fn shared_state(db: &str, sorted: bool) -> State {
             let mut attributes = a.attributes.clone();
             if let Some(id) = attributes.get("cause").and_then(|c| c.as_i64()) {
                 let cause = by_id.get(&id).cloned().unwrap_or_else(|| format!("missing {id}"));
-                let who = cause.split(' ').nth(1).and_then(|p| p.parse().ok()).map(&mut email);
-                attributes["cause"] = serde_json::json!(format!("{cause} {who:?}"));
+                attributes["cause"] = serde_json::json!(cause);
             }
             format!(
                 "{} {} {:?} {:?} {:?} {} {:?} {} {} {:?} {}",
