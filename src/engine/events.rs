@@ -38,6 +38,9 @@ pub struct ImportSummary {
     pub unchanged: u32,
 }
 
+/// Records an import looks up at a time.
+const IMPORT_BLOCK: usize = 4096;
+
 /// The email field's id (built-in, second).
 const EMAIL: FieldId = FieldId(1);
 
@@ -54,22 +57,30 @@ impl Engine<'_> {
             let mut summary = ImportSummary::default();
             let mut runner = engine.runner_at(now);
             let mut last = std::time::Instant::now();
-            for (i, r) in records.iter().enumerate() {
-                if let Some(p) = &mut progress {
-                    let due =
-                        i % chunk == 0 || (i % 256 == 0 && last.elapsed() >= PROGRESS_INTERVAL);
-                    if i > 0 && due {
-                        p(&Progress {
-                            work: "import",
-                            done: i as u64,
-                            total: Some(total),
-                        });
-                        reported = true;
-                        last = std::time::Instant::now();
+            // People are looked up, and new ones created, a block of records at a time; what
+            // is logged keeps the records' order.
+            for (b, block) in records.chunks(IMPORT_BLOCK).enumerate() {
+                let emails: Vec<&str> = block.iter().map(|r| r.email.as_str()).collect();
+                let known = runner.store.people_by_email(&emails)?;
+                let mut k = 0;
+                while k < block.len() {
+                    let i = b * IMPORT_BLOCK + k;
+                    if let Some(p) = &mut progress {
+                        let due = i % chunk == 0
+                            || (i % 256 == 0 && last.elapsed() >= PROGRESS_INTERVAL);
+                        if i > 0 && due {
+                            p(&Progress {
+                                work: "import",
+                                done: i as u64,
+                                total: Some(total),
+                            });
+                            reported = true;
+                            last = std::time::Instant::now();
+                        }
                     }
-                }
-                match runner.store.person_by_email(&r.email)? {
-                    Some(id) => {
+                    if let Some(id) = known[k] {
+                        let r = &block[k];
+                        k += 1;
                         let Some(mut person) = runner.store.person(id)? else {
                             continue;
                         };
@@ -88,21 +99,31 @@ impl Engine<'_> {
                         } else {
                             summary.unchanged += 1;
                         }
+                        continue;
                     }
-                    None => {
-                        let mut values = vec![(EMAIL, Some(Scalar::Text(r.email.clone())))];
-                        values.extend(r.values.iter().cloned());
-                        let id = runner.store.insert_person(&values, now)?;
-                        if let Some(person) = runner.store.person(id)? {
-                            runner.log_input(
-                                &person,
-                                ActivityType::NewPerson,
-                                None,
-                                json!({ "source": "import" }),
-                            )?;
-                        }
-                        summary.created += 1;
+                    // A run of new people, created together.
+                    let run_end = (k..block.len())
+                        .find(|j| known[*j].is_some())
+                        .unwrap_or(block.len());
+                    let values: Vec<Vec<(FieldId, Option<Scalar>)>> = block[k..run_end]
+                        .iter()
+                        .map(|r| {
+                            let mut v = vec![(EMAIL, Some(Scalar::Text(r.email.clone())))];
+                            v.extend(r.values.iter().cloned());
+                            v
+                        })
+                        .collect();
+                    let ids = runner.store.insert_people(&values, now)?;
+                    for person in runner.store.people(&ids)?.into_iter().flatten() {
+                        runner.log_input(
+                            &person,
+                            ActivityType::NewPerson,
+                            None,
+                            json!({ "source": "import" }),
+                        )?;
                     }
+                    summary.created += (run_end - k) as u32;
+                    k = run_end;
                 }
             }
             Ok(summary)

@@ -432,6 +432,23 @@ pub trait Store: AsDynStore {
     fn person_by_email(&self, email: &str) -> Result<Option<PersonId>>;
     /// Creates a person with the given values at `at`.
     fn insert_person(&mut self, values: &[(FieldId, Option<Scalar>)], at: i64) -> Result<PersonId>;
+    /// Creates people with the given values at `at`, in order (an import): their ids, in the
+    /// same order. A store may write them all at once.
+    fn insert_people(
+        &mut self,
+        people: &[Vec<(FieldId, Option<Scalar>)>],
+        at: i64,
+    ) -> Result<Vec<PersonId>> {
+        people.iter().map(|v| self.insert_person(v, at)).collect()
+    }
+    /// The ids of the people with these emails (case-insensitive), in order.
+    fn people_by_email(&self, emails: &[&str]) -> Result<Vec<Option<PersonId>>> {
+        emails.iter().map(|e| self.person_by_email(e)).collect()
+    }
+    /// The people with these ids, in order (`None` for an id nobody has).
+    fn people(&self, ids: &[PersonId]) -> Result<Vec<Option<Person>>> {
+        ids.iter().map(|id| self.person(*id)).collect()
+    }
     /// Sets one field (and `updated_at`).
     fn set_field(
         &mut self,

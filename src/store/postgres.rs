@@ -982,6 +982,105 @@ impl Store for PostgresStore {
         Ok(id)
     }
 
+    fn insert_people(
+        &mut self,
+        people: &[Vec<(FieldId, Option<Scalar>)>],
+        at: i64,
+    ) -> Result<Vec<PersonId>> {
+        if people.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tx = self.tx.get_mut();
+        tx.person = None;
+        tx.email = None;
+        // Ids from the table's own sequence, then every row in one binary `COPY`; rows that
+        // set different fields go in groups of their own (a field not set keeps its default).
+        let n = people.len() as i64;
+        let ids: Vec<i64> = self
+            .query(
+                "SELECT nextval(pg_get_serial_sequence('people', 'id')) FROM generate_series(1, $1::int8)",
+                &[&n],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let fields_of = |v: &Vec<(FieldId, Option<Scalar>)>| -> Vec<FieldId> {
+            v.iter()
+                .map(|(f, _)| *f)
+                .filter(|f| !matches!(f.index(), 0 | 3 | 4))
+                .collect()
+        };
+        let mut start = 0;
+        while start < people.len() {
+            let fields = fields_of(&people[start]);
+            let end = (start..people.len())
+                .find(|i| fields_of(&people[*i]) != fields)
+                .unwrap_or(people.len());
+            let mut cols = vec!["id".to_string(), "created_at".into(), "updated_at".into()];
+            let mut types = vec![
+                ::postgres::types::Type::INT8,
+                ::postgres::types::Type::INT8,
+                ::postgres::types::Type::INT8,
+            ];
+            for f in &fields {
+                let (col, ty) = self.column(*f)?;
+                cols.push(format!("\"{}\"", col.replace('"', "\"\"")));
+                types.push(match ty {
+                    FieldType::Text => ::postgres::types::Type::TEXT,
+                    FieldType::Number => ::postgres::types::Type::FLOAT8,
+                    FieldType::Bool => ::postgres::types::Type::BOOL,
+                    FieldType::Date => ::postgres::types::Type::DATE,
+                    FieldType::DateTime => ::postgres::types::Type::INT8,
+                });
+            }
+            let sql = format!("COPY people ({}) FROM STDIN BINARY", cols.join(", "));
+            let mut client = self.client.borrow_mut();
+            let sink = client.copy_in(&sql).map_err(pg_error)?;
+            let mut writer = ::postgres::binary_copy::BinaryCopyInWriter::new(sink, &types);
+            for (row, id) in people[start..end].iter().zip(&ids[start..end]) {
+                let mut values = vec![PgValue::Int(*id), PgValue::Int(at), PgValue::Int(at)];
+                for f in &fields {
+                    let v = row.iter().rev().find(|(g, _)| g == f).and_then(|(_, v)| v.as_ref());
+                    values.push(PgValue::of(v));
+                }
+                let refs: Vec<&(dyn ToSql + Sync)> =
+                    values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                writer.write(&refs).map_err(pg_error)?;
+            }
+            writer.finish().map_err(pg_error)?;
+            start = end;
+        }
+        if self.in_tx.get() {
+            self.tx.get_mut().people.extend(ids.iter().copied());
+        }
+        Ok(ids)
+    }
+
+    fn people_by_email(&self, emails: &[&str]) -> Result<Vec<Option<PersonId>>> {
+        let fold = |e: &str| e.to_ascii_lowercase();
+        let keys: Vec<String> = emails.iter().map(|e| fold(e)).collect();
+        let mut found: HashMap<String, PersonId> = HashMap::new();
+        for r in self.query(
+            "SELECT id, translate(email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+             FROM people
+             WHERE translate(email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = ANY($1)",
+            &[&keys],
+        )? {
+            found.insert(r.get(1), r.get(0));
+        }
+        Ok(keys.iter().map(|k| found.get(k).copied()).collect())
+    }
+
+    fn people(&self, ids: &[PersonId]) -> Result<Vec<Option<Person>>> {
+        let sql = format!("{} WHERE people.id = ANY($1)", self.select_person);
+        let mut found: HashMap<PersonId, Person> = HashMap::new();
+        for r in self.query(&sql, &[&ids])? {
+            let p = self.read_person(&r)?;
+            found.insert(p.id, p);
+        }
+        Ok(ids.iter().map(|id| found.get(id).cloned()).collect())
+    }
+
     fn set_field(
         &mut self,
         id: PersonId,
