@@ -28,9 +28,12 @@ pub enum StoreError {
     /// The database reported an error.
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
-    /// The PostgreSQL server reported an error (or could not be reached).
+    /// The PostgreSQL server reported an error.
     #[error("database error: {0}")]
     Postgres(String),
+    /// The database server could not be reached, or refused the connection.
+    #[error("cannot connect: {0}")]
+    Unreachable(String),
     /// Another process holds the database.
     #[error("the database is locked by another process: try again when it has finished")]
     Locked,

@@ -559,7 +559,7 @@ fn connect(url: &str, shown: &str) -> Result<Client> {
                 }
             }
         };
-        StoreError::Postgres(format!("cannot connect to `{shown}`: {why}"))
+        StoreError::Unreachable(why)
     })
 }
 

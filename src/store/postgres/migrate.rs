@@ -169,9 +169,10 @@ fn migrate_locked(client: &mut Client, shown: &str, create: bool) -> Result<()> 
         ));
     }
     if !ours && !create {
-        return Err(StoreError::NotCamp(format!(
-            "`{shown}` holds no camp store yet: run `camp run` or `camp import` on it first"
-        )));
+        return Err(StoreError::NotCamp(
+            "the database holds no camp store yet: run `camp run` or `camp import` on it first"
+                .into(),
+        ));
     }
     if !ours {
         client
