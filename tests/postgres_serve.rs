@@ -100,7 +100,10 @@ fn two_servers_on_one_store_run_each_event_and_send_each_email_once() {
     });
     let sent = tries(&smtp);
     assert_eq!(sent.len(), N, "every person got their email");
-    assert!(sent.values().all(|n| *n == 1), "an email went out twice: {sent:?}");
+    assert!(
+        sent.values().all(|n| *n == 1),
+        "an email went out twice: {sent:?}"
+    );
     assert_eq!(count(&db, "fill_out_form"), N as i64);
     assert_eq!(count(&db, "send_email"), N as i64);
     // Either server answers for the whole store.
@@ -156,4 +159,76 @@ fn a_server_killed_mid_way_loses_nothing_and_the_other_finishes() {
     for (rcpt, seen) in ids {
         assert!(seen.windows(2).all(|w| w[0] == w[1]), "{rcpt}: {seen:?}");
     }
+}
+
+/// Cuts every connection camp has to the test's database, as a server restart or a network
+/// failure would.
+fn cut_connections(db: &postgres_db::TestDb) -> i64 {
+    db.client()
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND application_name = 'camp'",
+            &[],
+        )
+        .unwrap()
+        .len() as i64
+}
+
+#[test]
+fn a_server_whose_connections_are_cut_connects_again_and_goes_on() {
+    let Some(db) = postgres_db::database("serve_cut") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.camp"), SCRIPT).unwrap();
+    let mut server = Server::start(dir.path(), "s.camp", &db.url, &[], &[]);
+    let agent = agent();
+    let (status, body) = post(&agent, &server.url("/v1/events"), &sign_up(0));
+    assert_eq!(status, 202, "{body}");
+    until(Duration::from_secs(10), "the first event", || {
+        count(&db, "fill_out_form") == 1
+    });
+    assert!(cut_connections(&db) >= 1, "no connection of camp's to cut");
+    // A request may fail while the server connects again; an accepted one is never lost.
+    let mut accepted: i64 = 0;
+    let mut last = 0;
+    for i in 1..=20 {
+        let (status, _) = post(&agent, &server.url("/v1/events"), &sign_up(i));
+        if status == 202 {
+            accepted += 1;
+            last = i;
+        } else {
+            assert!(status >= 500, "{status}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        accepted >= 10,
+        "only {accepted} of 20 accepted after the cut"
+    );
+    until(Duration::from_secs(15), "every accepted event", || {
+        count(&db, "fill_out_form") == 1 + accepted
+    });
+    assert_eq!(count(&db, "send_email"), 1 + accepted);
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "{}",
+        server.logs()
+    );
+    // The readers connect again too.
+    let (status, body) = get(
+        &agent,
+        &server.url(&format!("/v1/people/p{last}@example.com/log")),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("send_email"), "{body}");
+    let (status, body) = get(&agent, &server.url("/health"));
+    assert_eq!(status, 200, "{body}");
+    server.signal("TERM");
+    assert_eq!(
+        server.wait(Duration::from_secs(10)),
+        Some(0),
+        "{}",
+        server.logs()
+    );
 }

@@ -77,7 +77,12 @@ fn the_example_prints_the_same_on_both_stores() {
     for listing in [
         &["people", "examples/lead_scoring/", "--format", "json"][..],
         &["log", "--format", "json"][..],
-        &["people", "examples/lead_scoring/", "--where", "score at least 10"][..],
+        &[
+            "people",
+            "examples/lead_scoring/",
+            "--where",
+            "score at least 10",
+        ][..],
         &["log", "--person", "bo.chen@globex.example"][..],
     ] {
         let on = |db: &str| {

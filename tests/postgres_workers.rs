@@ -48,9 +48,17 @@ fn killed_runs_on_postgres_end_like_one_run() {
     let reference = started.elapsed();
     let want = shared_state(&a.url, false);
     no_wait_lost(&a.url);
-    assert!(want.log.len() > 5_000, "a large enough run: {}", want.log.len());
+    assert!(
+        want.log.len() > 5_000,
+        "a large enough run: {}",
+        want.log.len()
+    );
     finish(run_cmd(dir.path(), &a.url).spawn().unwrap());
-    assert_eq!(shared_state(&a.url, false), want, "a second run does nothing");
+    assert_eq!(
+        shared_state(&a.url, false),
+        want,
+        "a second run does nothing"
+    );
 
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
     let mut kills = 0;

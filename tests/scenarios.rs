@@ -278,7 +278,9 @@ fn scenarios_on_postgres() {
     let dirs = scenario_dirs();
     let mut failures = Vec::new();
     for dir in &dirs {
-        let name = dir.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned());
+        let name = dir
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().into_owned());
         let Some(db) = postgres_db::database(&name) else {
             return;
         };

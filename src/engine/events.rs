@@ -66,8 +66,8 @@ impl Engine<'_> {
                 while k < block.len() {
                     let i = b * IMPORT_BLOCK + k;
                     if let Some(p) = &mut progress {
-                        let due = i % chunk == 0
-                            || (i % 256 == 0 && last.elapsed() >= PROGRESS_INTERVAL);
+                        let due = i.is_multiple_of(chunk)
+                            || (i.is_multiple_of(256) && last.elapsed() >= PROGRESS_INTERVAL);
                         if i > 0 && due {
                             p(&Progress {
                                 work: "import",

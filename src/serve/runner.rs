@@ -46,6 +46,9 @@ const DELIVERY_POLL: Duration = Duration::from_secs(1);
 /// On a stop, how long the outcome of the row the courier is handing over is waited for.
 const COURIER_GRACE: Duration = Duration::from_secs(10);
 
+/// How long the runner waits before trying a server store again after losing it.
+const RETRY_STORE: Duration = Duration::from_secs(1);
+
 /// The name given to a request's body in messages.
 const BODY: &str = "body";
 
@@ -446,27 +449,26 @@ impl Runner<'_> {
     /// Runs until a stop is requested (or every handle is gone). The work in hand is committed.
     pub fn run(&mut self) -> Result<(), StoreError> {
         let (_, mut program) = self.current.get();
+        let mut warned_ahead = false;
         loop {
-            let mut engine = Engine::new(&program, &mut *self.store)?;
-            engine.stop_on(self.stop.clone());
-            engine.yield_on(Arc::clone(&self.interrupt), GIVE_WAY_AFTER);
-            let ahead = engine.clock()?.filter(|c| *c > wall_ms().div_euclid(1000));
-            if let Some(clock) = ahead {
-                tracing::warn!(
-                    clock = %crate::engine::value::rfc3339(clock),
-                    "the store's clock is ahead of the wall clock: nothing runs until the wall clock reaches it"
-                );
-            }
-            let next = drive(
-                &mut engine,
-                &self.rx,
-                &self.interrupt,
-                &self.stop,
-                &self.reload,
-                &mut self.loader,
-                &mut self.delivery,
-            )?;
-            drop(engine);
+            let next = match self.drive_program(&program, &mut warned_ahead) {
+                Ok(next) => next,
+                // A server store that cannot be reached, or a conflict with another process
+                // sharing it: what was not committed is rolled back; the runner goes on with a
+                // new connection once the server answers.
+                Err(e) if e.is_transient() && self.store.claims() => {
+                    tracing::warn!(error = %e, "the store is unavailable: trying again in a second");
+                    let until = std::time::Instant::now() + RETRY_STORE;
+                    while std::time::Instant::now() < until && self.stop.requested().is_none() {
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    if self.stop.requested().is_some() {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             match next {
                 Next::Stop => return Ok(()),
                 Next::Reload(new) => match self.delivery.for_program(&new.program) {
@@ -490,6 +492,34 @@ impl Runner<'_> {
                 },
             }
         }
+    }
+
+    /// Runs `program` until a reload or a stop (see [`drive`]).
+    fn drive_program(
+        &mut self,
+        program: &Arc<Program>,
+        warned_ahead: &mut bool,
+    ) -> Result<Next, StoreError> {
+        let mut engine = Engine::new(program, &mut *self.store)?;
+        engine.stop_on(self.stop.clone());
+        engine.yield_on(Arc::clone(&self.interrupt), GIVE_WAY_AFTER);
+        let ahead = engine.clock()?.filter(|c| *c > wall_ms().div_euclid(1000));
+        if let (Some(clock), false) = (ahead, *warned_ahead) {
+            *warned_ahead = true;
+            tracing::warn!(
+                clock = %crate::engine::value::rfc3339(clock),
+                "the store's clock is ahead of the wall clock: nothing runs until the wall clock reaches it"
+            );
+        }
+        drive(
+            &mut engine,
+            &self.rx,
+            &self.interrupt,
+            &self.stop,
+            &self.reload,
+            &mut self.loader,
+            &mut self.delivery,
+        )
     }
 
     /// After a stop: answers the requests still coming (the HTTP side finishes those in hand)

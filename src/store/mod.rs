@@ -57,6 +57,14 @@ pub enum StoreError {
     Stopped,
 }
 
+impl StoreError {
+    /// Whether trying again later may succeed: the store was busy, or its server could not be
+    /// reached (a server store connects again by itself).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Locked | StoreError::Unreachable(_))
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> StoreError {
         match e.sqlite_error_code() {

@@ -292,7 +292,9 @@ fn open_postgres(url: &str, shown: &str, access: Access<'_>) -> Result<OpenStore
 /// Opens a store for the reading side of a server: no lock (the server's runner holds it).
 pub fn reader(location: &Location) -> Result<Box<dyn Store + Send>, StoreError> {
     match location {
-        Location::Postgres { url, shown } => Ok(Box::new(PostgresStore::connect(url, shown, false)?)),
+        Location::Postgres { url, shown } => {
+            Ok(Box::new(PostgresStore::connect(url, shown, false)?))
+        }
         _ => {
             let path = location.sqlite_path().unwrap_or(":memory:");
             Ok(Box::new(SqliteStore::open(path)?))

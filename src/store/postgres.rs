@@ -140,6 +140,18 @@ impl std::fmt::Debug for PostgresStore {
 
 /// A PostgreSQL error as a store error: a full disk, a lock conflict, or the server's words.
 pub(crate) fn pg_error(e: ::postgres::Error) -> StoreError {
+    if e.is_closed() {
+        return StoreError::Unreachable("the connection to the server was lost".into());
+    }
+    // Connection exceptions (class 08) and the server shutting the session down (57P0x).
+    if let Some(code) = e.code().map(|c| c.code()) {
+        if code.starts_with("08") || code.starts_with("57P0") {
+            let text = e
+                .as_db_error()
+                .map_or_else(|| e.to_string(), |d| d.message().to_string());
+            return StoreError::Unreachable(text);
+        }
+    }
     match e.code() {
         Some(c) if *c == SqlState::DISK_FULL => StoreError::DiskFull,
         Some(c)
@@ -242,7 +254,6 @@ impl PostgresStore {
         self.columns = columns;
     }
 
-
     fn not_camp(shown: &str, why: &str) -> StoreError {
         StoreError::NotCamp(format!("`{shown}` is not a camp database: {why}"))
     }
@@ -259,25 +270,44 @@ impl PostgresStore {
         Ok(s)
     }
 
+    /// Connects again when the connection was lost and no transaction was open (a transaction
+    /// in progress is lost with its connection: the server rolled it back, and the caller
+    /// hears of it). What the old connection held (its prepared statements, its delivery
+    /// claims) went with it.
+    fn reconnect_if_lost(&self) -> Result<()> {
+        if self.in_tx.get() || !self.client.borrow().is_closed() {
+            return Ok(());
+        }
+        let client = connect(&self.url, &self.shown)?;
+        *self.client.borrow_mut() = client;
+        self.statements.borrow_mut().clear();
+        self.deliveries.borrow_mut().clear();
+        Ok(())
+    }
+
     fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        self.reconnect_if_lost()?;
         let mut client = self.client.borrow_mut();
         let stmt = self.stmt(&mut client, sql)?;
         client.query(&stmt, params).map_err(pg_error)
     }
 
     fn query_opt(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
+        self.reconnect_if_lost()?;
         let mut client = self.client.borrow_mut();
         let stmt = self.stmt(&mut client, sql)?;
         client.query_opt(&stmt, params).map_err(pg_error)
     }
 
     fn query_one(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
+        self.reconnect_if_lost()?;
         let mut client = self.client.borrow_mut();
         let stmt = self.stmt(&mut client, sql)?;
         client.query_one(&stmt, params).map_err(pg_error)
     }
 
     fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        self.reconnect_if_lost()?;
         let mut client = self.client.borrow_mut();
         let stmt = self.stmt(&mut client, sql)?;
         client.execute(&stmt, params).map_err(pg_error)
@@ -689,10 +719,7 @@ impl Store for PostgresStore {
                 self.execute_batch("BEGIN")?;
             }
             let done = (|| -> Result<()> {
-                self.query(
-                    "SELECT pg_advisory_xact_lock($1)",
-                    &[&migrate::SCHEMA_LOCK],
-                )?;
+                self.query("SELECT pg_advisory_xact_lock($1)", &[&migrate::SCHEMA_LOCK])?;
                 fields = known(self)?;
                 for field in program.fields.iter().filter(|f| !f.builtin) {
                     if fields.contains_key(&field.name) {
@@ -810,7 +837,9 @@ impl Store for PostgresStore {
             programs.push((p, statuses));
         }
         Ok(NamesInUse {
-            lists: strings(self.query("SELECT DISTINCT list FROM list_members ORDER BY list", &[])?)?,
+            lists: strings(
+                self.query("SELECT DISTINCT list FROM list_members ORDER BY list", &[])?,
+            )?,
             programs,
             campaigns: strings(self.query(
                 "SELECT DISTINCT campaign FROM campaign_members ORDER BY campaign",
@@ -1040,7 +1069,11 @@ impl Store for PostgresStore {
             for (row, id) in people[start..end].iter().zip(&ids[start..end]) {
                 let mut values = vec![PgValue::Int(*id), PgValue::Int(at), PgValue::Int(at)];
                 for f in &fields {
-                    let v = row.iter().rev().find(|(g, _)| g == f).and_then(|(_, v)| v.as_ref());
+                    let v = row
+                        .iter()
+                        .rev()
+                        .find(|(g, _)| g == f)
+                        .and_then(|(_, v)| v.as_ref());
                     values.push(PgValue::of(v));
                 }
                 let refs: Vec<&(dyn ToSql + Sync)> =
@@ -1623,7 +1656,13 @@ impl Store for PostgresStore {
         };
         let in_tx = self.in_tx.get();
         if in_tx {
-            if let Some((_, w)) = self.tx.borrow().next_wait.as_ref().filter(|(u, _)| *u == up_to) {
+            if let Some((_, w)) = self
+                .tx
+                .borrow()
+                .next_wait
+                .as_ref()
+                .filter(|(u, _)| *u == up_to)
+            {
                 return Ok(w.clone());
             }
         }
@@ -1685,7 +1724,8 @@ impl Store for PostgresStore {
 
     fn insert_input(&mut self, i: &InputRow) -> Result<()> {
         self.tx.get_mut().next_input = None;
-        let key = super::layout::input_person_key(&i.body).unwrap_or_else(|| format!("@{}:{}", i.source, i.line));
+        let key = super::layout::input_person_key(&i.body)
+            .unwrap_or_else(|| format!("@{}:{}", i.source, i.line));
         self.execute(
             "INSERT INTO inputs (at, source, line, body, person_key) VALUES ($1, $2, $3, $4, $5)",
             &[
@@ -1711,7 +1751,13 @@ impl Store for PostgresStore {
         };
         let in_tx = self.in_tx.get();
         if in_tx {
-            if let Some((_, i)) = self.tx.borrow().next_input.as_ref().filter(|(u, _)| *u == up_to) {
+            if let Some((_, i)) = self
+                .tx
+                .borrow()
+                .next_input
+                .as_ref()
+                .filter(|(u, _)| *u == up_to)
+            {
                 return Ok(i.clone());
             }
         }
@@ -1808,7 +1854,11 @@ impl Store for PostgresStore {
                     "INSERT INTO schedules (campaign, last_run) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                     &[&campaign, &at],
                 )?;
-                Ok(if inserted > 0 { Take::Taken } else { Take::Gone })
+                Ok(if inserted > 0 {
+                    Take::Taken
+                } else {
+                    Take::Gone
+                })
             }
         }
     }
@@ -1922,6 +1972,7 @@ impl Store for PostgresStore {
 
 impl PostgresStore {
     fn execute_batch(&self, sql: &str) -> Result<()> {
+        self.reconnect_if_lost()?;
         self.client
             .borrow_mut()
             .batch_execute(sql)

@@ -273,7 +273,10 @@ pub fn shared_state(db: &str, sorted: bool) -> State {
         .map(|a| {
             let mut attributes = a.attributes.clone();
             if let Some(id) = attributes.get("cause").and_then(|c| c.as_i64()) {
-                let cause = by_id.get(&id).cloned().unwrap_or_else(|| format!("missing {id}"));
+                let cause = by_id
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("missing {id}"));
                 attributes["cause"] = serde_json::json!(cause);
             }
             format!(

@@ -221,7 +221,9 @@ impl Renderer<'_> {
             ));
         }
         let (from, to) = (self.bind(PgValue::Int(from)), self.bind(PgValue::Int(to)));
-        sql.push_str(&format!(" AND a.at >= {from} AND a.at <= {to} AND a.result = 0"));
+        sql.push_str(&format!(
+            " AND a.at >= {from} AND a.at <= {to} AND a.result = 0"
+        ));
         let counted = |r: &mut Self, cmp: &str, n: u32| -> String {
             let limit = r.bind(PgValue::Int(i64::from(n) + 1));
             let n = r.bind(PgValue::Int(i64::from(n)));
