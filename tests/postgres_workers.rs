@@ -20,6 +20,15 @@ use crash_scenario::*;
 /// People in the scenario (each brings an event, a wait, sends; a third visit Pricing twice).
 const PEOPLE: usize = 900;
 
+/// [`PEOPLE`], or `CAMP_TEST_WORKERS_PEOPLE` for the full-size run of `bench/postgres-workers.sh`
+/// (100,000 people: 166,666 events and two batch runs over 100,000 people).
+fn people() -> usize {
+    std::env::var("CAMP_TEST_WORKERS_PEOPLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(PEOPLE)
+}
+
 fn kill(child: &mut Child) {
     let _ = child.kill();
     let _ = child.wait();
@@ -100,7 +109,7 @@ fn three_workers_with_one_killed_end_like_one_worker() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), PEOPLE);
+    write_files(dir.path(), people());
     setup(dir.path(), &one.url);
     let started = Instant::now();
     finish(run_cmd(dir.path(), &one.url).spawn().unwrap());
