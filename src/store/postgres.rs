@@ -18,22 +18,29 @@
 //! numbers the log without gaps, as the SQLite store does. Names are interned on that second
 //! connection too, committed at once (a name is never wrong to keep).
 
+mod conn;
 mod migrate;
 pub mod select;
 pub mod value;
 
-use std::cell::{Cell, RefCell, RefMut};
+use std::cell::{Cell, Ref, RefCell};
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
 
-use ::postgres::error::SqlState;
-use ::postgres::types::ToSql;
-use ::postgres::{Client, NoTls, Row, Statement};
 use serde_json::Value as Json;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
+
+use conn::{Conn, Param};
 
 use super::*;
 use crate::check::ir::BUILTIN_FIELDS;
 use value::{column_type, decode, PgRead, PgValue};
+
+/// Owned parameters of a write (see [`PostgresStore::write`]).
+macro_rules! owned {
+    ($($v:expr),* $(,)?) => { vec![$(Box::new($v) as Param),*] };
+}
 
 /// Rows read per query by scans (people, the log, the outbox), so that no scan holds a whole
 /// table in memory.
@@ -63,14 +70,13 @@ const WAIT_COLUMNS: &str = "id, person, campaign, path, wake_at, depth, context"
 
 /// A camp database in PostgreSQL.
 pub struct PostgresStore {
-    client: RefCell<Client>,
+    conn: RefCell<Conn>,
     /// The URL to connect with.
     url: String,
     /// The URL as shown (the password hidden).
     shown: String,
     /// The second connection (ids, names), opened when first needed.
-    side: RefCell<Option<Client>>,
-    statements: RefCell<HashMap<String, Statement>>,
+    side: RefCell<Option<Conn>>,
     /// Column name and type per field id, set by `prepare`.
     columns: Vec<(String, FieldType)>,
     select_person: String,
@@ -139,7 +145,7 @@ impl std::fmt::Debug for PostgresStore {
 }
 
 /// A PostgreSQL error as a store error: a full disk, a lock conflict, or the server's words.
-pub(crate) fn pg_error(e: ::postgres::Error) -> StoreError {
+pub(crate) fn pg_error(e: tokio_postgres::Error) -> StoreError {
     if e.is_closed() {
         return StoreError::Unreachable("the connection to the server was lost".into());
     }
@@ -195,8 +201,8 @@ impl PostgresStore {
     /// Connects to the database at `url` (shown to users as `shown`) and brings its tables up
     /// to date, creating them when `create` (a database without them is refused otherwise).
     pub fn connect(url: &str, shown: &str, create: bool) -> Result<PostgresStore> {
-        let mut client = connect(url, shown)?;
-        migrate::migrate(&mut client, shown, create)?;
+        let conn = Conn::open(url, shown)?;
+        migrate::migrate(&conn, shown, create)?;
         let worker = format!(
             "{}-{}-{:x}",
             hostname(),
@@ -206,11 +212,10 @@ impl PostgresStore {
                 .map_or(0, |d| d.as_nanos())
         );
         let mut store = PostgresStore {
-            client: RefCell::new(client),
+            conn: RefCell::new(conn),
             url: url.to_string(),
             shown: shown.to_string(),
             side: RefCell::new(None),
-            statements: RefCell::new(HashMap::new()),
             columns: Vec::new(),
             select_person: String::new(),
             select_person_by_id: String::new(),
@@ -258,68 +263,69 @@ impl PostgresStore {
         StoreError::NotCamp(format!("`{shown}` is not a camp database: {why}"))
     }
 
-    /// The prepared statement of `sql`, prepared once per connection.
-    fn stmt(&self, client: &mut Client, sql: &str) -> Result<Statement> {
-        if let Some(s) = self.statements.borrow().get(sql) {
-            return Ok(s.clone());
-        }
-        let s = client.prepare(sql).map_err(pg_error)?;
-        self.statements
-            .borrow_mut()
-            .insert(sql.to_string(), s.clone());
-        Ok(s)
-    }
-
     /// Connects again when the connection was lost and no transaction was open (a transaction
     /// in progress is lost with its connection: the server rolled it back, and the caller
     /// hears of it). What the old connection held (its prepared statements, its delivery
     /// claims) went with it.
     fn reconnect_if_lost(&self) -> Result<()> {
-        if self.in_tx.get() || !self.client.borrow().is_closed() {
+        if self.in_tx.get() || !self.conn.borrow().is_closed() {
             return Ok(());
         }
-        let client = connect(&self.url, &self.shown)?;
-        *self.client.borrow_mut() = client;
-        self.statements.borrow_mut().clear();
+        let conn = Conn::open(&self.url, &self.shown)?;
+        *self.conn.borrow_mut() = conn;
         self.deliveries.borrow_mut().clear();
         Ok(())
     }
 
-    fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+    /// The connection, connected again first when it was lost between transactions.
+    fn conn(&self) -> Result<Ref<'_, Conn>> {
         self.reconnect_if_lost()?;
-        let mut client = self.client.borrow_mut();
-        let stmt = self.stmt(&mut client, sql)?;
-        client.query(&stmt, params).map_err(pg_error)
+        Ok(self.conn.borrow())
+    }
+
+    fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        self.conn()?.query(sql, params)
     }
 
     fn query_opt(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
-        self.reconnect_if_lost()?;
-        let mut client = self.client.borrow_mut();
-        let stmt = self.stmt(&mut client, sql)?;
-        client.query_opt(&stmt, params).map_err(pg_error)
+        Ok(self.query(sql, params)?.into_iter().next())
     }
 
     fn query_one(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
-        self.reconnect_if_lost()?;
-        let mut client = self.client.borrow_mut();
-        let stmt = self.stmt(&mut client, sql)?;
-        client.query_one(&stmt, params).map_err(pg_error)
+        self.query(sql, params)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| StoreError::Postgres("a query returned no row".into()))
     }
 
     fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
-        self.reconnect_if_lost()?;
-        let mut client = self.client.borrow_mut();
-        let stmt = self.stmt(&mut client, sql)?;
-        client.execute(&stmt, params).map_err(pg_error)
+        self.conn()?.execute(sql, params)
+    }
+
+    /// A write whose answer nothing waits for: inside a transaction it goes with the next
+    /// statement that needs an answer (see [`conn`]); outside one, now.
+    fn write(&self, sql: &str, params: Vec<Param>) -> Result<()> {
+        let conn = self.conn()?;
+        if self.in_tx.get() {
+            conn.defer(sql, params)
+        } else {
+            let refs: Vec<&(dyn ToSql + Sync)> = params
+                .iter()
+                .map(|p| p.as_ref() as &(dyn ToSql + Sync))
+                .collect();
+            conn.execute(sql, &refs).map(|_| ())
+        }
     }
 
     /// The second connection, opened when first needed.
-    fn side(&self) -> Result<RefMut<'_, Client>> {
-        let mut side = self.side.borrow_mut();
-        if side.as_ref().is_none_or(|c| c.is_closed()) {
-            *side = Some(connect(&self.url, &self.shown)?);
+    fn side(&self) -> Result<Ref<'_, Conn>> {
+        {
+            let mut side = self.side.borrow_mut();
+            if side.as_ref().is_none_or(|c| c.is_closed()) {
+                *side = Some(Conn::open(&self.url, &self.shown)?);
+            }
         }
-        Ok(RefMut::map(side, |s| match s {
+        Ok(Ref::map(self.side.borrow(), |s| match s {
             Some(c) => c,
             None => unreachable!("connected above"),
         }))
@@ -346,14 +352,14 @@ impl PostgresStore {
             return Ok(id);
         }
         let id: i64 = {
-            let mut side = self.side()?;
+            let side = self.side()?;
             side.execute(
                 "INSERT INTO names (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
                 &[&name],
-            )
-            .map_err(pg_error)?;
-            side.query_one("SELECT id FROM names WHERE name = $1", &[&name])
-                .map_err(pg_error)?
+            )?;
+            side.query("SELECT id FROM names WHERE name = $1", &[&name])?
+                .first()
+                .ok_or_else(|| StoreError::Postgres(format!("the name `{name}` was not kept")))?
                 .get(0)
         };
         self.names.borrow_mut().insert(name.to_string(), id);
@@ -376,11 +382,12 @@ impl PostgresStore {
         }
         let first: i64 = self
             .side()?
-            .query_one(
+            .query(
                 "UPDATE counters SET next = next + $1 WHERE name = 'activities' RETURNING next - $1",
                 &[&block],
-            )
-            .map_err(pg_error)?
+            )?
+            .first()
+            .ok_or_else(|| StoreError::Corrupt("no activity counter".into()))?
             .get(0);
         tx.ids = Some((first + 1, first + block));
         Ok(first)
@@ -391,12 +398,10 @@ impl PostgresStore {
         let ids = self.tx.borrow_mut().ids.take();
         if let Some((next, end)) = ids {
             if next < end {
-                self.side()?
-                    .execute(
-                        "UPDATE counters SET next = $1 WHERE name = 'activities' AND next = $2",
-                        &[&next, &end],
-                    )
-                    .map_err(pg_error)?;
+                self.side()?.execute(
+                    "UPDATE counters SET next = $1 WHERE name = 'activities' AND next = $2",
+                    &[&next, &end],
+                )?;
             }
         }
         Ok(())
@@ -427,27 +432,16 @@ impl PostgresStore {
             let depths: Vec<i32> = chunk.iter().map(|r| r.depth).collect();
             let causes = opt(&|r| r.cause_activity);
             let runs = opt(&|r| r.cause_run);
-            self.execute(
+            let attributes: Vec<String> = attributes.into_iter().map(str::to_string).collect();
+            self.write(
                 "INSERT INTO activities (id, at, person, email, campaign, step, type, primary_value,
                      attributes, result, reason, depth, cause_activity, cause_run)
                  SELECT * FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::text[], $5::int8[],
                      $6::int8[], $7::int8[], $8::int8[], $9::text[], $10::int2[], $11::text[],
                      $12::int4[], $13::int8[], $14::int8[])",
-                &[
-                    &ids,
-                    &ats,
-                    &people,
-                    &emails,
-                    &campaigns,
-                    &steps,
-                    &kinds,
-                    &primaries,
-                    &attributes,
-                    &results,
-                    &reasons,
-                    &depths,
-                    &causes,
-                    &runs,
+                owned![
+                    ids, ats, people, emails, campaigns, steps, kinds, primaries, attributes,
+                    results, reasons, depths, causes, runs,
                 ],
             )?;
         }
@@ -473,12 +467,11 @@ impl PostgresStore {
     }
 
     fn write_clock(&self, at: i64) -> Result<()> {
-        self.execute(
+        self.write(
             "INSERT INTO clocks (worker, at) VALUES ($1, $2)
              ON CONFLICT (worker) DO UPDATE SET at = greatest(clocks.at, excluded.at)",
-            &[&self.worker, &at],
-        )?;
-        Ok(())
+            owned![self.worker.clone(), at],
+        )
     }
 
     fn column(&self, field: FieldId) -> Result<&(String, FieldType)> {
@@ -567,32 +560,6 @@ fn hostname() -> String {
         .unwrap_or_else(|_| "camp".into())
 }
 
-/// A connection to `url`, named `camp` on the server, giving up after 10 s without an answer.
-fn connect(url: &str, shown: &str) -> Result<Client> {
-    let mut config: ::postgres::Config = url.parse().map_err(|e: ::postgres::Error| {
-        StoreError::Postgres(format!("`{shown}` is not a PostgreSQL URL: {e}"))
-    })?;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(Duration::from_secs(10));
-    }
-    if config.get_application_name().is_none() {
-        config.application_name("camp");
-    }
-    config.connect(NoTls).map_err(|e| {
-        let why = match e.as_db_error() {
-            Some(db) => db.message().to_string(),
-            None => {
-                let text = e.to_string();
-                match std::error::Error::source(&e) {
-                    Some(s) => format!("{text}: {s}"),
-                    None => text,
-                }
-            }
-        };
-        StoreError::Unreachable(why)
-    })
-}
-
 fn outcome_code(o: Outcome) -> i16 {
     match o {
         Outcome::Succeeded => 0,
@@ -610,7 +577,7 @@ fn outcome_of(code: i16) -> Outcome {
 }
 
 fn read_activity(r: &Row) -> Result<Activity> {
-    let get = |e: ::postgres::Error| pg_error(e);
+    let get = |e: tokio_postgres::Error| pg_error(e);
     let attrs: String = r.try_get(8).map_err(get)?;
     let mut attributes = serde_json::from_str(&attrs).unwrap_or(Json::Null);
     super::layout::join_cause(
@@ -638,7 +605,7 @@ fn read_activity(r: &Row) -> Result<Activity> {
 }
 
 fn read_outbox(r: &Row) -> Result<OutboxRow> {
-    let get = |e: ::postgres::Error| pg_error(e);
+    let get = |e: tokio_postgres::Error| pg_error(e);
     let state: String = r.try_get(11).map_err(get)?;
     let state = DeliveryState::parse(&state)
         .ok_or_else(|| StoreError::Corrupt(format!("delivery state `{state}`")))?;
@@ -669,7 +636,7 @@ fn read_outbox(r: &Row) -> Result<OutboxRow> {
 }
 
 fn read_wait(r: &Row) -> Result<WaitRow> {
-    let get = |e: ::postgres::Error| pg_error(e);
+    let get = |e: tokio_postgres::Error| pg_error(e);
     Ok(WaitRow {
         id: r.try_get(0).map_err(get)?,
         person: r.try_get(1).map_err(get)?,
@@ -682,7 +649,7 @@ fn read_wait(r: &Row) -> Result<WaitRow> {
 }
 
 fn read_input(r: &Row) -> Result<InputRow> {
-    let get = |e: ::postgres::Error| pg_error(e);
+    let get = |e: tokio_postgres::Error| pg_error(e);
     Ok(InputRow {
         seq: r.try_get(0).map_err(get)?,
         at: r.try_get(1).map_err(get)?,
@@ -756,7 +723,7 @@ impl Store for PostgresStore {
                 done?;
             }
             // Columns added: statements over `people` are prepared again.
-            self.statements.borrow_mut().clear();
+            self.conn.borrow().forget_statements();
         }
         let mut columns = Vec::new();
         for field in &program.fields {
@@ -816,12 +783,11 @@ impl Store for PostgresStore {
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
-        self.execute(
+        self.write(
             "INSERT INTO meta (key, value) VALUES ($1, $2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            &[&key, &value],
-        )?;
-        Ok(())
+            owned![key.to_string(), value.to_string()],
+        )
     }
 
     fn names_in_use(&self) -> Result<NamesInUse> {
@@ -850,7 +816,8 @@ impl Store for PostgresStore {
 
     fn begin(&mut self) -> Result<()> {
         *self.tx.get_mut() = TxState::default();
-        self.execute_batch("BEGIN")?;
+        // Sent with the transaction's first statement.
+        self.conn()?.defer("BEGIN", Vec::new())?;
         self.in_tx.set(true);
         Ok(())
     }
@@ -867,11 +834,13 @@ impl Store for PostgresStore {
                     self.write_clock(at)?;
                 }
             }
-            self.execute_batch("COMMIT")
+            // The kept writes and the commit in one round trip.
+            self.conn.borrow().execute("COMMIT", &[]).map(|_| ())
         })();
         self.in_tx.set(false);
         let tx = std::mem::take(self.tx.get_mut());
         if done.is_err() {
+            self.conn.borrow().discard();
             let _ = self.execute_batch("ROLLBACK");
         }
         self.tx.get_mut().ids = tx.ids;
@@ -884,6 +853,7 @@ impl Store for PostgresStore {
         let was = self.in_tx.replace(false);
         let ids = std::mem::take(self.tx.get_mut()).ids;
         self.tx.get_mut().ids = ids;
+        self.conn.borrow().discard();
         self.give_back_ids()?;
         if was {
             self.execute_batch("ROLLBACK")?;
@@ -923,11 +893,24 @@ impl Store for PostgresStore {
         if !self.in_tx.get() || self.tx.get_mut().people.contains(&person) {
             return Ok(true);
         }
-        let got: bool = self
-            .query_one("SELECT pg_try_advisory_xact_lock($1)", &[&person])?
+        // The lock and the person in one round trip: the read runs after the lock is taken, so
+        // it sees what the last holder committed; it is kept only when the lock was got.
+        let sql = self.select_person_by_id.clone();
+        let (lock, row) = self.conn()?.query_two(
+            ("SELECT pg_try_advisory_xact_lock($1)", &[&person]),
+            (&sql, &[&person]),
+        )?;
+        let got: bool = lock
+            .first()
+            .ok_or_else(|| StoreError::Postgres("no answer to a lock".into()))?
             .get(0);
         if got {
-            self.tx.get_mut().people.insert(person);
+            let read = row.first().map(|r| self.read_person(r)).transpose()?;
+            let tx = self.tx.get_mut();
+            tx.people.insert(person);
+            if read.is_some() {
+                tx.person = read;
+            }
         }
         Ok(got)
     }
@@ -1047,40 +1030,39 @@ impl Store for PostgresStore {
                 .unwrap_or(people.len());
             let mut cols = vec!["id".to_string(), "created_at".into(), "updated_at".into()];
             let mut types = vec![
-                ::postgres::types::Type::INT8,
-                ::postgres::types::Type::INT8,
-                ::postgres::types::Type::INT8,
+                tokio_postgres::types::Type::INT8,
+                tokio_postgres::types::Type::INT8,
+                tokio_postgres::types::Type::INT8,
             ];
             for f in &fields {
                 let (col, ty) = self.column(*f)?;
                 cols.push(format!("\"{}\"", col.replace('"', "\"\"")));
                 types.push(match ty {
-                    FieldType::Text => ::postgres::types::Type::TEXT,
-                    FieldType::Number => ::postgres::types::Type::FLOAT8,
-                    FieldType::Bool => ::postgres::types::Type::BOOL,
-                    FieldType::Date => ::postgres::types::Type::DATE,
-                    FieldType::DateTime => ::postgres::types::Type::INT8,
+                    FieldType::Text => tokio_postgres::types::Type::TEXT,
+                    FieldType::Number => tokio_postgres::types::Type::FLOAT8,
+                    FieldType::Bool => tokio_postgres::types::Type::BOOL,
+                    FieldType::Date => tokio_postgres::types::Type::DATE,
+                    FieldType::DateTime => tokio_postgres::types::Type::INT8,
                 });
             }
             let sql = format!("COPY people ({}) FROM STDIN BINARY", cols.join(", "));
-            let mut client = self.client.borrow_mut();
-            let sink = client.copy_in(&sql).map_err(pg_error)?;
-            let mut writer = ::postgres::binary_copy::BinaryCopyInWriter::new(sink, &types);
-            for (row, id) in people[start..end].iter().zip(&ids[start..end]) {
-                let mut values = vec![PgValue::Int(*id), PgValue::Int(at), PgValue::Int(at)];
-                for f in &fields {
-                    let v = row
-                        .iter()
-                        .rev()
-                        .find(|(g, _)| g == f)
-                        .and_then(|(_, v)| v.as_ref());
-                    values.push(PgValue::of(v));
-                }
-                let refs: Vec<&(dyn ToSql + Sync)> =
-                    values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                writer.write(&refs).map_err(pg_error)?;
-            }
-            writer.finish().map_err(pg_error)?;
+            let rows: Vec<Vec<PgValue>> = people[start..end]
+                .iter()
+                .zip(&ids[start..end])
+                .map(|(row, id)| {
+                    let mut values = vec![PgValue::Int(*id), PgValue::Int(at), PgValue::Int(at)];
+                    for f in &fields {
+                        let v = row
+                            .iter()
+                            .rev()
+                            .find(|(g, _)| g == f)
+                            .and_then(|(_, v)| v.as_ref());
+                        values.push(PgValue::of(v));
+                    }
+                    values
+                })
+                .collect();
+            self.conn()?.copy_in(&sql, &types, &rows)?;
             start = end;
         }
         if self.in_tx.get() {
@@ -1129,8 +1111,7 @@ impl Store for PostgresStore {
         let tx = self.tx.get_mut();
         tx.person = None;
         tx.email = None;
-        self.execute(&sql, &[&PgValue::of(value), &at, &id])?;
-        Ok(())
+        self.write(&sql, owned![PgValue::of(value), at, id])
     }
 
     fn delete_person(&mut self, id: PersonId) -> Result<()> {
@@ -1145,7 +1126,7 @@ impl Store for PostgresStore {
             "DELETE FROM campaign_members WHERE person = $1",
             "DELETE FROM waits WHERE person = $1",
         ] {
-            self.execute(sql, &[&id])?;
+            self.write(sql, owned![id])?;
         }
         Ok(())
     }
@@ -1261,12 +1242,11 @@ impl Store for PostgresStore {
         status: &str,
         at: i64,
     ) -> Result<()> {
-        self.execute(
+        self.write(
             "INSERT INTO program_members (program, person, status, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (program, person) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
-            &[&program, &person, &status, &at],
-        )?;
-        Ok(())
+            owned![program.to_string(), person, status.to_string(), at],
+        )
     }
 
     fn membership(&self, campaign: &str, person: PersonId) -> Result<Option<Membership>> {
@@ -1282,21 +1262,19 @@ impl Store for PostgresStore {
     }
 
     fn add_member(&mut self, campaign: &str, person: PersonId, at: i64) -> Result<()> {
-        self.execute(
+        self.write(
             "INSERT INTO campaign_members (campaign, person, since) VALUES ($1, $2, $3)
              ON CONFLICT DO NOTHING",
-            &[&campaign, &person, &at],
-        )?;
-        Ok(())
+            owned![campaign.to_string(), person, at],
+        )
     }
 
     fn record_entry(&mut self, campaign: &str, person: PersonId, at: i64) -> Result<()> {
-        self.execute(
+        self.write(
             "INSERT INTO campaign_members (campaign, person, since, last_entered) VALUES ($1, $2, $3, $3)
              ON CONFLICT (campaign, person) DO UPDATE SET last_entered = excluded.last_entered",
-            &[&campaign, &person, &at],
-        )?;
-        Ok(())
+            owned![campaign.to_string(), person, at],
+        )
     }
 
     fn append_activity(&mut self, a: &Activity) -> Result<i64> {
@@ -1591,17 +1569,17 @@ impl Store for PostgresStore {
     }
 
     fn set_delivery(&mut self, id: i64, d: &Delivery) -> Result<()> {
-        self.execute(
+        self.write(
             "UPDATE outbox SET delivery = $2, attempts = $3, first_try = $4, next_try = $5,
              delivery_status = $6, delivery_error = $7 WHERE id = $1",
-            &[
-                &id,
-                &d.state.as_str(),
-                &i32::try_from(d.attempts).unwrap_or(i32::MAX),
-                &d.first_try,
-                &d.next_try,
-                &d.status.map(i32::from),
-                &d.error,
+            owned![
+                id,
+                d.state.as_str().to_string(),
+                i32::try_from(d.attempts).unwrap_or(i32::MAX),
+                d.first_try,
+                d.next_try,
+                d.status.map(i32::from),
+                d.error.clone(),
             ],
         )?;
         if self.deliveries.get_mut().contains(&id) {
@@ -1678,8 +1656,7 @@ impl Store for PostgresStore {
 
     fn delete_wait(&mut self, id: i64) -> Result<()> {
         self.tx.get_mut().next_wait = None;
-        self.execute("DELETE FROM waits WHERE id = $1", &[&id])?;
-        Ok(())
+        self.write("DELETE FROM waits WHERE id = $1", owned![id])
     }
 
     fn delete_waits(&mut self, person: PersonId, campaign: &str) -> Result<u32> {
@@ -1726,17 +1703,16 @@ impl Store for PostgresStore {
         self.tx.get_mut().next_input = None;
         let key = super::layout::input_person_key(&i.body)
             .unwrap_or_else(|| format!("@{}:{}", i.source, i.line));
-        self.execute(
+        self.write(
             "INSERT INTO inputs (at, source, line, body, person_key) VALUES ($1, $2, $3, $4, $5)",
-            &[
-                &i.at,
-                &i.source,
-                &i64::try_from(i.line).unwrap_or(i64::MAX),
-                &i.body,
-                &key,
+            owned![
+                i.at,
+                i.source.clone(),
+                i64::try_from(i.line).unwrap_or(i64::MAX),
+                i.body.clone(),
+                key,
             ],
-        )?;
-        Ok(())
+        )
     }
 
     fn next_input(&self, up_to: i64) -> Result<Option<InputRow>> {
@@ -1773,16 +1749,14 @@ impl Store for PostgresStore {
 
     fn delete_input(&mut self, seq: i64) -> Result<()> {
         self.tx.get_mut().next_input = None;
-        self.execute("DELETE FROM inputs WHERE seq = $1", &[&seq])?;
-        Ok(())
+        self.write("DELETE FROM inputs WHERE seq = $1", owned![seq])
     }
 
     fn enqueue(&mut self, activity: i64, chain: &str) -> Result<()> {
-        self.execute(
+        self.write(
             "INSERT INTO queue (activity, chain) VALUES ($1, $2)",
-            &[&activity, &chain],
-        )?;
-        Ok(())
+            owned![activity, chain.to_string()],
+        )
     }
 
     fn next_queued(&self) -> Result<Option<QueuedRow>> {
@@ -1799,8 +1773,7 @@ impl Store for PostgresStore {
     }
 
     fn dequeue(&mut self, seq: i64) -> Result<()> {
-        self.execute("DELETE FROM queue WHERE seq = $1", &[&seq])?;
-        Ok(())
+        self.write("DELETE FROM queue WHERE seq = $1", owned![seq])
     }
 
     fn last_run(&self, campaign: &str) -> Result<Option<i64>> {
@@ -1814,12 +1787,11 @@ impl Store for PostgresStore {
 
     fn set_last_run(&mut self, campaign: &str, at: i64) -> Result<()> {
         // Never back: another process may have handled a later instant.
-        self.execute(
+        self.write(
             "INSERT INTO schedules (campaign, last_run) VALUES ($1, $2)
              ON CONFLICT (campaign) DO UPDATE SET last_run = greatest(schedules.last_run, excluded.last_run)",
-            &[&campaign, &at],
-        )?;
-        Ok(())
+            owned![campaign.to_string(), at],
+        )
     }
 
     fn take_run(&mut self, campaign: &str, at: i64) -> Result<Take> {
@@ -1884,10 +1856,10 @@ impl Store for PostgresStore {
             .zip(ns.chunks(256))
             .zip(packs.chunks(256))
         {
-            self.execute(
+            self.write(
                 "INSERT INTO run_members (run, first, n, done, people)
                  SELECT $1, f, n, f - 1, p FROM unnest($2::int8[], $3::int8[], $4::bytea[]) AS m(f, n, p)",
-                &[&run, &f.to_vec(), &n.to_vec(), &p.to_vec()],
+                owned![run, f.to_vec(), n.to_vec(), p.to_vec()],
             )?;
         }
         Ok(run)
@@ -1950,32 +1922,26 @@ impl Store for PostgresStore {
     }
 
     fn finish_run_members(&mut self, run: i64, ord: i64) -> Result<()> {
-        self.execute(
+        self.write(
             "DELETE FROM run_members WHERE run = $1 AND first + n - 1 = $2",
-            &[&run, &ord],
+            owned![run, ord],
         )?;
-        self.execute(
+        self.write(
             "UPDATE run_members SET done = $2 WHERE run = $1 AND first <= $2 AND first + n - 1 > $2",
-            &[&run, &ord],
-        )?;
-        Ok(())
+            owned![run, ord],
+        )
     }
 
     fn close_run(&mut self, run: i64) -> Result<()> {
-        self.execute(
+        self.write(
             "DELETE FROM runs WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM run_members WHERE run = $1)",
-            &[&run],
-        )?;
-        Ok(())
+            owned![run],
+        )
     }
 }
 
 impl PostgresStore {
     fn execute_batch(&self, sql: &str) -> Result<()> {
-        self.reconnect_if_lost()?;
-        self.client
-            .borrow_mut()
-            .batch_execute(sql)
-            .map_err(pg_error)
+        self.conn()?.batch(sql)
     }
 }

@@ -8,9 +8,8 @@
 //!   several workers need: each worker's clock in `clocks`, the person each input is about in
 //!   `inputs.person_key`, and the progress of each packed row of run members in its own `done`.
 
-use ::postgres::Client;
-
-use super::{pg_error, PostgresStore};
+use super::conn::Conn;
+use super::PostgresStore;
 use crate::store::{Result, StoreError};
 
 /// The advisory lock key that serializes migrations and `prepare` across processes.
@@ -135,33 +134,36 @@ CREATE TABLE run_members (
 
 /// Applies the migrations the database lacks; refuses a database that holds tables camp did not
 /// create, or that a newer camp wrote.
-pub(super) fn migrate(client: &mut Client, shown: &str, create: bool) -> Result<()> {
-    client
-        .query_one("SELECT pg_advisory_lock($1)", &[&SCHEMA_LOCK])
-        .map_err(pg_error)?;
+pub(super) fn migrate(client: &Conn, shown: &str, create: bool) -> Result<()> {
+    client.query("SELECT pg_advisory_lock($1)", &[&SCHEMA_LOCK])?;
     let result = migrate_locked(client, shown, create);
-    let unlocked = client.query_one("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK]);
+    let unlocked = client.query("SELECT pg_advisory_unlock($1)", &[&SCHEMA_LOCK]);
     result?;
-    unlocked.map_err(pg_error)?;
+    unlocked?;
     Ok(())
 }
 
-fn migrate_locked(client: &mut Client, shown: &str, create: bool) -> Result<()> {
-    let tables: i64 = client
-        .query_one(
-            "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
-            &[],
-        )
-        .map_err(pg_error)?
-        .get(0);
-    let ours: bool = client
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables
-                WHERE schemaname = current_schema() AND tablename = 'camp_schema')",
-            &[],
-        )
-        .map_err(pg_error)?
-        .get(0);
+/// The first row of a query that returns one.
+fn one(client: &Conn, sql: &str) -> Result<tokio_postgres::Row> {
+    client
+        .query(sql, &[])?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Postgres(format!("no row from `{sql}`")))
+}
+
+fn migrate_locked(client: &Conn, shown: &str, create: bool) -> Result<()> {
+    let tables: i64 = one(
+        client,
+        "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()",
+    )?
+    .get(0);
+    let ours: bool = one(
+        client,
+        "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables
+            WHERE schemaname = current_schema() AND tablename = 'camp_schema')",
+    )?
+    .get(0);
     if tables > 0 && !ours {
         return Err(PostgresStore::not_camp(
             shown,
@@ -175,17 +177,12 @@ fn migrate_locked(client: &mut Client, shown: &str, create: bool) -> Result<()> 
         ));
     }
     if !ours {
-        client
-            .batch_execute(
-                "CREATE TABLE camp_schema (version INTEGER NOT NULL);
-                 INSERT INTO camp_schema (version) VALUES (0);",
-            )
-            .map_err(pg_error)?;
+        client.batch(
+            "CREATE TABLE camp_schema (version INTEGER NOT NULL);
+             INSERT INTO camp_schema (version) VALUES (0);",
+        )?;
     }
-    let version: i32 = client
-        .query_one("SELECT version FROM camp_schema", &[])
-        .map_err(pg_error)?
-        .get(0);
+    let version: i32 = one(client, "SELECT version FROM camp_schema")?.get(0);
     if version < 0 || version as usize > MIGRATIONS.len() {
         return Err(PostgresStore::not_camp(
             shown,
@@ -193,11 +190,10 @@ fn migrate_locked(client: &mut Client, shown: &str, create: bool) -> Result<()> 
         ));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let mut tx = client.transaction().map_err(pg_error)?;
-        tx.batch_execute(sql).map_err(pg_error)?;
-        tx.execute("UPDATE camp_schema SET version = $1", &[&(i as i32 + 1)])
-            .map_err(pg_error)?;
-        tx.commit().map_err(pg_error)?;
+        client.batch(&format!(
+            "BEGIN; {sql}; UPDATE camp_schema SET version = {}; COMMIT;",
+            i + 1
+        ))?;
     }
     Ok(())
 }

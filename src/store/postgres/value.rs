@@ -3,7 +3,7 @@
 
 use std::error::Error;
 
-use ::postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use bytes::BytesMut;
 use chrono::NaiveDate;
 
