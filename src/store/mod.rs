@@ -616,8 +616,8 @@ pub trait Store: AsDynStore {
         Ok(out)
     }
 
-    /// Writes an outbox row; false when its key is already there.
-    fn outbox_insert(&mut self, row: &OutboxRow) -> Result<bool>;
+    /// Writes an outbox row; a row whose key is already there is left as it is.
+    fn outbox_insert(&mut self, row: &OutboxRow) -> Result<()>;
     /// Calls `f` for every outbox row, in order.
     fn scan_outbox(&self, f: &mut dyn FnMut(OutboxRow) -> Result<()>) -> Result<()>;
     /// Every outbox row, in order.

@@ -1477,23 +1477,23 @@ impl Store for PostgresStore {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
-    fn outbox_insert(&mut self, o: &OutboxRow) -> Result<bool> {
-        Ok(self.execute(
+    fn outbox_insert(&mut self, o: &OutboxRow) -> Result<()> {
+        self.write(
             "INSERT INTO outbox (at, person, recipient, email, subject, body, campaign, key, kind, operational)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (key) DO NOTHING",
-            &[
-                &o.at,
-                &o.person,
-                &o.to,
-                &o.email,
-                &o.subject,
-                &o.body,
-                &o.campaign,
-                &o.key,
-                &o.kind,
-                &o.operational,
+            owned![
+                o.at,
+                o.person,
+                o.to.clone(),
+                o.email.clone(),
+                o.subject.clone(),
+                o.body.clone(),
+                o.campaign.clone(),
+                o.key.clone(),
+                o.kind.clone(),
+                o.operational,
             ],
-        )? > 0)
+        )
     }
 
     fn scan_outbox(&self, f: &mut dyn FnMut(OutboxRow) -> Result<()>) -> Result<()> {
@@ -1877,24 +1877,21 @@ impl Store for PostgresStore {
                 .map(read));
         }
         // A run with members no other process holds (claiming the first of them), or a run
-        // left with none (to be closed).
-        if let Some(r) = self.query_opt(
-            "SELECT run FROM run_members ORDER BY run, first LIMIT 1 FOR UPDATE SKIP LOCKED",
-            &[],
-        )? {
-            let run: i64 = r.get(0);
-            return Ok(self
-                .query_opt("SELECT id, campaign, at FROM runs WHERE id = $1", &[&run])?
-                .map(read));
-        }
-        Ok(self
-            .query_opt(
+        // left with none (to be closed): both asked in one round trip.
+        let (claimed, empty) = self.conn()?.query_two(
+            (
+                "SELECT r.id, r.campaign, r.at FROM runs r WHERE r.id = (SELECT run FROM run_members
+                     ORDER BY run, first LIMIT 1 FOR UPDATE SKIP LOCKED)",
+                &[],
+            ),
+            (
                 "SELECT id, campaign, at FROM runs r
                  WHERE NOT EXISTS (SELECT 1 FROM run_members m WHERE m.run = r.id)
                  ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
                 &[],
-            )?
-            .map(read))
+            ),
+        )?;
+        Ok(claimed.into_iter().chain(empty).next().map(read))
     }
 
     fn run_members(&self, run: i64, limit: u32) -> Result<Vec<(i64, PersonId)>> {

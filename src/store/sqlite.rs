@@ -1061,8 +1061,8 @@ impl Store for SqliteStore {
             })?)
     }
 
-    fn outbox_insert(&mut self, o: &OutboxRow) -> Result<bool> {
-        let n = self
+    fn outbox_insert(&mut self, o: &OutboxRow) -> Result<()> {
+        self
             .conn
             .prepare_cached(
                 "INSERT OR IGNORE INTO outbox (at, person, recipient, email, subject, body, campaign, key, kind, operational)
@@ -1080,7 +1080,7 @@ impl Store for SqliteStore {
                 o.kind,
                 o.operational
             ])?;
-        Ok(n > 0)
+        Ok(())
     }
 
     fn scan_outbox(&self, f: &mut dyn FnMut(OutboxRow) -> Result<()>) -> Result<()> {

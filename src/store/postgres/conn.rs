@@ -55,9 +55,10 @@ async fn send(client: &Client, writes: &[(Statement, Vec<Param>)]) -> Result<()>
 impl Conn {
     /// Connects to `url`, named `camp` on the server, giving up after 10 s without an answer.
     pub fn open(url: &str, shown: &str) -> Result<Conn> {
-        let mut config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| {
-            StoreError::Postgres(format!("`{shown}` is not a PostgreSQL URL: {e}"))
-        })?;
+        let mut config: tokio_postgres::Config =
+            url.parse().map_err(|e: tokio_postgres::Error| {
+                StoreError::Postgres(format!("`{shown}` is not a PostgreSQL URL: {e}"))
+            })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
@@ -177,10 +178,7 @@ impl Conn {
         let s = self.stmt(sql)?;
         let writes = std::mem::take(&mut *self.writes.borrow_mut());
         self.rt.block_on(async {
-            let (w, q) = tokio::join!(
-                send(&self.client, &writes),
-                self.client.execute(&s, params)
-            );
+            let (w, q) = tokio::join!(send(&self.client, &writes), self.client.execute(&s, params));
             w?;
             q.map_err(pg_error)
         })

@@ -3,9 +3,9 @@
 
 use std::error::Error;
 
-use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 use bytes::BytesMut;
 use chrono::NaiveDate;
+use tokio_postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
 
 use crate::check::ir::{FieldType, Scalar};
 
