@@ -49,9 +49,6 @@ pub enum StoreError {
     /// The disk holding the store is full (nothing of the failed transaction was written).
     #[error("the disk holding the store is full")]
     DiskFull,
-    /// The kind of store named cannot be used by this build.
-    #[error("{0}")]
-    Unsupported(String),
     /// A scan's callback stopped it (its output was closed): not a store failure.
     #[error("stopped by its reader")]
     Stopped,
