@@ -597,6 +597,9 @@ impl<'a> Engine<'a> {
                             total,
                         });
                     }
+                    // The commit let go of the members read: another process sharing the
+                    // store may have taken them since. They are read again.
+                    continue 'members;
                 }
             }
             self.store.finish_run_members(run, last)?;

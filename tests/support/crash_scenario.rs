@@ -70,22 +70,32 @@ campaign "Daily offer" {
 pub const FROM: &str = "2026-12-01T00:00:00Z";
 pub const UNTIL: &str = "2026-12-05T00:00:00Z";
 
-/// Events: everyone created in the morning, Californians visiting Pricing twice.
+/// Events: everyone created from 01:00 on, one a second, Californians visiting Pricing twice
+/// (from 12:00 and 15:00, one a second).
 pub fn events(people: usize) -> String {
     let mut out = String::new();
     let states = ["CA", "NY", "TX"];
+    let day = chrono::DateTime::parse_from_rfc3339(FROM)
+        .unwrap()
+        .timestamp();
+    let at = |secs: i64| {
+        chrono::DateTime::from_timestamp(day + secs, 0)
+            .unwrap()
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
     for i in 0..people {
-        let (h, m, s) = (1 + i / 3600, (i / 60) % 60, i % 60);
         out.push_str(&format!(
-            "{{\"at\":\"2026-12-01T{h:02}:{m:02}:{s:02}Z\",\"type\":\"person_created\",\"person\":{{\"email\":\"p{i}@example.com\",\"first_name\":\"P{i}\",\"state\":\"{}\"}}}}\n",
+            "{{\"at\":\"{}\",\"type\":\"person_created\",\"person\":{{\"email\":\"p{i}@example.com\",\"first_name\":\"P{i}\",\"state\":\"{}\"}}}}\n",
+            at(3600 + i as i64),
             states[i % 3]
         ));
     }
     for visit in 0..2 {
         for i in (0..people).step_by(3) {
-            let (h, m, s) = (12 + visit * 3 + i / 3600, (i / 60) % 60, i % 60);
             out.push_str(&format!(
-                "{{\"at\":\"2026-12-01T{h:02}:{m:02}:{s:02}Z\",\"type\":\"visits_page\",\"person\":\"p{i}@example.com\",\"page\":\"Pricing\"}}\n"
+                "{{\"at\":\"{}\",\"type\":\"visits_page\",\"person\":\"p{i}@example.com\",\"page\":\"Pricing\"}}\n",
+                at((12 + visit * 3) * 3600 + i as i64)
             ));
         }
     }
