@@ -3,7 +3,8 @@
 
 use serde_json::Value as Json;
 
-use super::PersonId;
+use super::{Outcome, PersonId, Result, StoreError};
+use crate::check::ir::{FieldId, FieldType, Program};
 
 /// Members per `run_members` row.
 pub const MEMBERS_PER_ROW: usize = 1024;
@@ -106,6 +107,66 @@ pub fn input_person_key(body: &str) -> Option<String> {
         },
         _ => None,
     }
+}
+
+/// The outbox columns both stores read, in the order of their readers.
+pub const OUTBOX_COLUMNS: &str =
+    "id, at, person, recipient, email, subject, body, campaign, key, kind, \
+    operational, delivery, attempts, first_try, next_try, delivery_status, delivery_error";
+
+/// The activities `a` with their names resolved (`id, at, person, email, campaign, step, type,
+/// primary, attributes, result, reason, depth, cause_activity, cause_run`).
+pub const ACTIVITY_SELECT: &str = "SELECT a.id, a.at, a.person, a.email, c.name, s.name, t.name, \
+    p.name, a.attributes, a.result, a.reason, a.depth, a.cause_activity, r.name \
+    FROM activities a \
+    LEFT JOIN names c ON c.id = a.campaign LEFT JOIN names s ON s.id = a.step \
+    LEFT JOIN names t ON t.id = a.type LEFT JOIN names p ON p.id = a.primary_value \
+    LEFT JOIN names r ON r.id = a.cause_run";
+
+/// An outcome's code in the `result` column (`succeeded` is 0).
+pub fn outcome_code(o: Outcome) -> i16 {
+    match o {
+        Outcome::Succeeded => 0,
+        Outcome::Skipped => 1,
+        Outcome::Failed => 2,
+    }
+}
+
+/// The outcome of a `result` code.
+pub fn outcome_of(code: i64) -> Outcome {
+    match code {
+        0 => Outcome::Succeeded,
+        1 => Outcome::Skipped,
+        _ => Outcome::Failed,
+    }
+}
+
+/// The type of a field as the `fields` table names it.
+pub fn field_type(name: &str) -> Result<FieldType> {
+    Ok(match name {
+        "text" => FieldType::Text,
+        "number" => FieldType::Number,
+        "bool" => FieldType::Bool,
+        "date" => FieldType::Date,
+        "datetime" => FieldType::DateTime,
+        other => return Err(StoreError::Corrupt(format!("field type `{other}`"))),
+    })
+}
+
+/// The people table's column of `field` (name and type), among a store's `columns`.
+pub fn column(columns: &[(String, FieldType)], field: FieldId) -> Result<&(String, FieldType)> {
+    columns
+        .get(field.index())
+        .ok_or_else(|| StoreError::Schema(format!("unknown field #{}", field.0)))
+}
+
+/// Whether a store's `columns` are those of `program`'s fields.
+pub fn prepared_for(columns: &[(String, FieldType)], program: &Program) -> bool {
+    columns.len() == program.fields.len()
+        && columns
+            .iter()
+            .zip(&program.fields)
+            .all(|((_, ty), f)| *ty == f.ty)
 }
 
 #[cfg(test)]

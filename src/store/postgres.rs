@@ -33,6 +33,9 @@ use tokio_postgres::Row;
 
 use conn::{Conn, Param};
 
+use super::layout::{
+    column, field_type, outcome_code, outcome_of, prepared_for, ACTIVITY_SELECT, OUTBOX_COLUMNS,
+};
 use super::*;
 use crate::check::ir::BUILTIN_FIELDS;
 use value::{column_type, decode, PgRead, PgValue};
@@ -51,19 +54,6 @@ const ID_BLOCK: i64 = 64;
 
 /// Activities written per `INSERT`.
 const LOG_ROWS: usize = 256;
-
-/// The outbox columns [`read_outbox`] reads, in its order.
-const OUTBOX_COLUMNS: &str =
-    "id, at, person, recipient, email, subject, body, campaign, key, kind, \
-    operational, delivery, attempts, first_try, next_try, delivery_status, delivery_error";
-
-/// The activities `a` with their names resolved, in [`read_activity`]'s order of columns.
-const ACTIVITY_SELECT: &str = "SELECT a.id, a.at, a.person, a.email, c.name, s.name, t.name, \
-    p.name, a.attributes, a.result, a.reason, a.depth, a.cause_activity, r.name \
-    FROM activities a \
-    LEFT JOIN names c ON c.id = a.campaign LEFT JOIN names s ON s.id = a.step \
-    LEFT JOIN names t ON t.id = a.type LEFT JOIN names p ON p.id = a.primary_value \
-    LEFT JOIN names r ON r.id = a.cause_run";
 
 /// Waits as [`read_wait`] reads them.
 const WAIT_COLUMNS: &str = "id, person, campaign, path, wake_at, depth, context";
@@ -474,22 +464,6 @@ impl PostgresStore {
         )
     }
 
-    fn column(&self, field: FieldId) -> Result<&(String, FieldType)> {
-        self.columns
-            .get(field.index())
-            .ok_or_else(|| StoreError::Schema(format!("unknown field #{}", field.0)))
-    }
-
-    /// Whether `prepare` was last called with a program of these fields.
-    fn prepared_for(&self, program: &Program) -> bool {
-        self.columns.len() == program.fields.len()
-            && self
-                .columns
-                .iter()
-                .zip(&program.fields)
-                .all(|((_, ty), f)| *ty == f.ty)
-    }
-
     /// The SQL selecting the people `filters` hold for at `now` (see [`select`]).
     pub fn selection_plan(&self, program: &Program, filters: &Filters, now: i64) -> select::Plan {
         select::plan(program, &self.columns, filters, now)
@@ -560,22 +534,6 @@ fn hostname() -> String {
         .unwrap_or_else(|_| "camp".into())
 }
 
-fn outcome_code(o: Outcome) -> i16 {
-    match o {
-        Outcome::Succeeded => 0,
-        Outcome::Skipped => 1,
-        Outcome::Failed => 2,
-    }
-}
-
-fn outcome_of(code: i16) -> Outcome {
-    match code {
-        0 => Outcome::Succeeded,
-        1 => Outcome::Skipped,
-        _ => Outcome::Failed,
-    }
-}
-
 fn read_activity(r: &Row) -> Result<Activity> {
     let get = |e: tokio_postgres::Error| pg_error(e);
     let attrs: String = r.try_get(8).map_err(get)?;
@@ -598,7 +556,7 @@ fn read_activity(r: &Row) -> Result<Activity> {
             .unwrap_or_default(),
         primary: r.try_get(7).map_err(get)?,
         attributes,
-        outcome: outcome_of(r.try_get(9).map_err(get)?),
+        outcome: outcome_of(r.try_get::<_, i16>(9).map_err(get)?.into()),
         reason: r.try_get(10).map_err(get)?,
         depth: r.try_get::<_, i32>(11).map_err(get)?.max(0) as u32,
     })
@@ -763,15 +721,7 @@ impl Store for PostgresStore {
         let mut out = Vec::new();
         for r in self.query("SELECT name, type FROM fields ORDER BY pos", &[])? {
             let (name, ty): (String, String) = (r.get(0), r.get(1));
-            let ty = match ty.as_str() {
-                "text" => FieldType::Text,
-                "number" => FieldType::Number,
-                "bool" => FieldType::Bool,
-                "date" => FieldType::Date,
-                "datetime" => FieldType::DateTime,
-                other => return Err(StoreError::Corrupt(format!("field type `{other}`"))),
-            };
-            out.push((name, ty));
+            out.push((name, field_type(&ty)?));
         }
         Ok(out)
     }
@@ -969,7 +919,7 @@ impl Store for PostgresStore {
         let mut cols = vec!["created_at".to_string(), "updated_at".to_string()];
         let mut vals = vec![PgValue::Int(at), PgValue::Int(at)];
         for (f, v) in values {
-            let (col, _) = self.column(*f)?;
+            let (col, _) = column(&self.columns, *f)?;
             if matches!(col.as_str(), "id" | "created_at" | "updated_at") {
                 continue;
             }
@@ -1035,7 +985,7 @@ impl Store for PostgresStore {
                 tokio_postgres::types::Type::INT8,
             ];
             for f in &fields {
-                let (col, ty) = self.column(*f)?;
+                let (col, ty) = column(&self.columns, *f)?;
                 cols.push(format!("\"{}\"", col.replace('"', "\"\"")));
                 types.push(match ty {
                     FieldType::Text => tokio_postgres::types::Type::TEXT,
@@ -1154,7 +1104,7 @@ impl Store for PostgresStore {
         f: &mut dyn FnMut(Person) -> Result<()>,
     ) -> Result<()> {
         self.flush_log()?;
-        if !self.prepared_for(program) {
+        if !prepared_for(&self.columns, program) {
             return select_by_scan(self, program, filters, now, f);
         }
         let plan = self.selection_plan(program, filters, now);
@@ -1422,7 +1372,7 @@ impl Store for PostgresStore {
              WHERE a.id > $1 GROUP BY t.name, a.result",
             &[&after],
         )? {
-            let result = outcome_of(r.get(1)).as_str().to_string();
+            let result = outcome_of(r.get::<_, i16>(1).into()).as_str().to_string();
             out.push((r.get(0), result, r.get::<_, i64>(2).max(0) as u64));
             last = last.max(r.get(3));
         }

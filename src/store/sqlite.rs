@@ -12,16 +12,14 @@ use chrono::NaiveDate;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
+use super::layout::{
+    column, field_type, outcome_of, prepared_for, ACTIVITY_SELECT, OUTBOX_COLUMNS,
+};
 use super::*;
 use crate::check::ir::BUILTIN_FIELDS;
 
 /// `camp` in ASCII: marks the file as a camp database.
 const APPLICATION_ID: i64 = 0x6361_6d70;
-
-/// The outbox columns [`read_outbox`] reads, in its order.
-const OUTBOX_COLUMNS: &str =
-    "id, at, person, recipient, email, subject, body, campaign, key, kind, \
-    operational, delivery, attempts, first_try, next_try, delivery_status, delivery_error";
 
 /// A camp database in one SQLite file (or in memory).
 pub struct SqliteStore {
@@ -273,22 +271,6 @@ impl SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn column(&self, field: FieldId) -> Result<&(String, FieldType)> {
-        self.columns
-            .get(field.index())
-            .ok_or_else(|| StoreError::Schema(format!("unknown field #{}", field.0)))
-    }
-
-    /// Whether `prepare` was last called with a program of these fields.
-    fn prepared_for(&self, program: &Program) -> bool {
-        self.columns.len() == program.fields.len()
-            && self
-                .columns
-                .iter()
-                .zip(&program.fields)
-                .all(|((_, ty), f)| *ty == f.ty)
-    }
-
     /// The SQL selecting the people `filters` hold for at `now` (see [`select`]).
     pub fn selection_plan(&self, program: &Program, filters: &Filters, now: i64) -> select::Plan {
         select::plan(program, &self.columns, filters, now)
@@ -361,32 +343,6 @@ fn read_activity(r: &rusqlite::Row) -> rusqlite::Result<Activity> {
         reason: r.get(10)?,
         depth: r.get::<_, i64>(11)? as u32,
     })
-}
-
-/// The activities `a` with their names resolved, in [`read_activity`]'s order of columns.
-const ACTIVITY_SELECT: &str = "SELECT a.id, a.at, a.person, a.email, c.name, s.name, t.name, \
-    p.name, a.attributes, a.result, a.reason, a.depth, a.cause_activity, r.name \
-    FROM activities a \
-    LEFT JOIN names c ON c.id = a.campaign LEFT JOIN names s ON s.id = a.step \
-    LEFT JOIN names t ON t.id = a.type LEFT JOIN names p ON p.id = a.primary_value \
-    LEFT JOIN names r ON r.id = a.cause_run";
-
-/// An outcome's code in the `result` column.
-fn outcome_code(o: Outcome) -> i64 {
-    match o {
-        Outcome::Succeeded => 0,
-        Outcome::Skipped => 1,
-        Outcome::Failed => 2,
-    }
-}
-
-/// The outcome of a `result` code.
-fn outcome_of(code: i64) -> Outcome {
-    match code {
-        0 => Outcome::Succeeded,
-        1 => Outcome::Skipped,
-        _ => Outcome::Failed,
-    }
 }
 
 /// An outbox row read with [`OUTBOX_COLUMNS`].
@@ -528,15 +484,7 @@ impl Store for SqliteStore {
         let mut out = Vec::new();
         for row in rows {
             let (name, ty) = row?;
-            let ty = match ty.as_str() {
-                "text" => FieldType::Text,
-                "number" => FieldType::Number,
-                "bool" => FieldType::Bool,
-                "date" => FieldType::Date,
-                "datetime" => FieldType::DateTime,
-                other => return Err(StoreError::Corrupt(format!("field type `{other}`"))),
-            };
-            out.push((name, ty));
+            out.push((name, field_type(&ty)?));
         }
         Ok(out)
     }
@@ -666,7 +614,7 @@ impl Store for SqliteStore {
         let mut cols = vec!["created_at".to_string(), "updated_at".to_string()];
         let mut vals = vec![SqlValue::Integer(at), SqlValue::Integer(at)];
         for (f, v) in values {
-            let (col, _) = self.column(*f)?;
+            let (col, _) = column(&self.columns, *f)?;
             if matches!(col.as_str(), "id" | "created_at" | "updated_at") {
                 continue;
             }
@@ -740,7 +688,7 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         // The selection may read the log.
         self.flush_log()?;
-        if !self.prepared_for(program) {
+        if !prepared_for(&self.columns, program) {
             return select_by_scan(self, program, filters, now, f);
         }
         let plan = self.selection_plan(program, filters, now);

@@ -68,7 +68,7 @@ impl SqliteStore {
             SqlValue::Integer(self.intern(&a.kind)?),
             opt(self.intern_opt(a.primary.as_deref())?),
             SqlValue::Text(attrs),
-            SqlValue::Integer(super::outcome_code(a.outcome)),
+            SqlValue::Integer(i64::from(crate::store::layout::outcome_code(a.outcome))),
             text(&a.reason),
             SqlValue::Integer(i64::from(a.depth)),
             opt(cause_activity),
