@@ -17,6 +17,10 @@
 //! holds it; a transaction gives back the ids it reserved and did not use, so a single process
 //! numbers the log without gaps, as the SQLite store does. Names are interned on that second
 //! connection too, committed at once (a name is never wrong to keep).
+//!
+//! Inside a transaction, writes whose answer nothing waits for travel with the next statement
+//! that needs an answer ([`conn`]), so a unit of work costs a round trip per read.
+//! `docs/scale-out.md` has the whole design.
 
 mod conn;
 mod migrate;
