@@ -252,10 +252,15 @@ impl<'a> Engine<'a> {
         if !self.store.claims() || self.store.claim_person(person)? {
             return Ok(true);
         }
+        self.wait_for_person(person)?;
+        Ok(false)
+    }
+
+    /// Commits the work done, then waits for `person` holding nothing else, and claims them.
+    fn wait_for_person(&mut self, person: PersonId) -> Result<()> {
         self.flush()?;
         self.begin()?;
-        self.store.wait_for_person(person)?;
-        Ok(false)
+        self.store.wait_for_person(person)
     }
 
     /// The person an input is about, when they exist (to claim them before the input is
@@ -569,9 +574,7 @@ impl<'a> Engine<'a> {
                     if let Some(p) = previous {
                         self.store.finish_run_members(run, p)?;
                     }
-                    self.flush()?;
-                    self.begin()?;
-                    self.store.wait_for_person(person)?;
+                    self.wait_for_person(person)?;
                     continue 'members;
                 }
                 previous = Some(ord);
@@ -822,6 +825,7 @@ impl<'a> Engine<'a> {
     ) -> Result<T> {
         self.begin()?;
         if let Some(p) = person {
+            // (Refused, it waits for the person and holds them: the unit goes on.)
             self.take_person(p)?;
         }
         let done = f(&mut self.runner(now)).and_then(|v| {
