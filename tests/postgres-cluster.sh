@@ -52,20 +52,24 @@ start_postgres() { # what the cluster is for, then extra `-c name=value` setting
   pg_dir="$(mktemp -d /tmp/camp-pg.XXXXXX)"
   trap stop_postgres EXIT
   if [ -n "$pg_user" ]; then chown "$pg_user" "$pg_dir"; fi
-  local port="" p
-  for p in $(seq 54320 54419); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
-  done
-  if [ -z "$port" ]; then
-    say "no free port in 54320-54419: $what will be skipped"; return 1
-  fi
   if ! as_pg "$pg_bindir/initdb" -D "$pg_dir/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >"$pg_dir/initdb.log" 2>&1; then
     say "initdb failed: $what will be skipped"; cat "$pg_dir/initdb.log" >&2; return 1
   fi
-  local settings="-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=300"
-  local s
-  for s in "$@"; do settings="$settings -c $s"; done
-  if ! as_pg "$pg_bindir/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 -o "$settings" start >/dev/null; then
+  # A port that looks free may be taken before the server binds it: the next one is tried.
+  local port="" p started="" s settings
+  for p in $(seq 54320 54419); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then continue; fi
+    settings="-p $p -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=300"
+    for s in "$@"; do settings="$settings -c $s"; done
+    if as_pg "$pg_bindir/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 -o "$settings" start >/dev/null; then
+      port=$p; started=1; break
+    fi
+    if ! grep -q "could not bind\|could not create any TCP/IP sockets" "$pg_dir/server.log" 2>/dev/null; then
+      break
+    fi
+    : >"$pg_dir/server.log"
+  done
+  if [ -z "$started" ]; then
     say "the PostgreSQL server did not start: $what will be skipped"
     cat "$pg_dir/server.log" >&2 || true
     return 1
