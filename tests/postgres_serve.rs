@@ -16,21 +16,7 @@ mod serving;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use serving::{agent, get, post, Server};
-
-const SCRIPT: &str = r#"
-settings { time zone "UTC" from "Acme <news@acme.example>" }
-schema person { first_name: text }
-form "Sign Up"
-email "Welcome" { subject "Hi {{person.first_name:default=friend}}" body "<p>Hello</p>" }
-campaign "Welcome" {
-  smart list { trigger fills out form "Sign Up" }
-  flow {
-    send email "Welcome"
-    interesting moment "welcomed"
-  }
-}
-"#;
+use serving::{agent, get, post, sign_up_with_sender, Server};
 
 fn sign_up(i: usize) -> String {
     format!(
@@ -85,7 +71,7 @@ fn two_servers_on_one_store_run_each_event_and_send_each_email_once() {
     };
     let smtp = servers::SmtpServer::start();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("s.camp"), SCRIPT).unwrap();
+    std::fs::write(dir.path().join("s.camp"), sign_up_with_sender()).unwrap();
     let a = start(dir.path(), &db, &smtp);
     let b = start(dir.path(), &db, &smtp);
     let agent = agent();
@@ -119,7 +105,7 @@ fn a_server_killed_mid_way_loses_nothing_and_the_other_finishes() {
     };
     let smtp = servers::SmtpServer::start();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("s.camp"), SCRIPT).unwrap();
+    std::fs::write(dir.path().join("s.camp"), sign_up_with_sender()).unwrap();
     let mut a = start(dir.path(), &db, &smtp);
     let agent = agent();
     const N: usize = 300;
@@ -180,7 +166,7 @@ fn a_server_whose_connections_are_cut_connects_again_and_goes_on() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("s.camp"), SCRIPT).unwrap();
+    std::fs::write(dir.path().join("s.camp"), sign_up_with_sender()).unwrap();
     let mut server = Server::start(dir.path(), "s.camp", &db.url, &[], &[]);
     let agent = agent();
     let (status, body) = post(&agent, &server.url("/v1/events"), &sign_up(0));

@@ -17,7 +17,7 @@ mod servers;
 #[path = "support/serving.rs"]
 mod serving;
 
-use serving::{agent, camp, get, post, Server};
+use serving::{agent, camp, get, post, sign_up_with_sender, Server, SIGN_UP};
 
 fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
@@ -68,21 +68,6 @@ fn campaign_log(agent: &ureq::Agent, server: &Server, campaign: &str) -> Vec<Val
     assert_eq!(status, 200, "{body}");
     json(&body).as_array().unwrap().clone()
 }
-
-const SIGN_UP: &str = r#"
-settings { time zone "UTC" }
-schema person { first_name: text }
-form "Sign Up"
-page "Pricing"
-email "Welcome" { subject "Hi {{person.first_name:default=friend}}" body "<p>Hello</p>" }
-campaign "Welcome" {
-  smart list { trigger fills out form "Sign Up" }
-  flow {
-    send email "Welcome"
-    interesting moment "welcomed"
-  }
-}
-"#;
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     std::fs::write(dir.join(name), text).unwrap();
@@ -931,14 +916,6 @@ fn serves_https_with_a_certificate_and_key() {
     // Plain HTTP on the same port is not answered as HTTP.
     let plain = server.base.replace("https://", "http://");
     assert!(agent.get(format!("{plain}/health")).call().is_err());
-}
-
-/// [`SIGN_UP`] with a sender, for delivery.
-fn sign_up_with_sender() -> String {
-    SIGN_UP.replace(
-        "settings { time zone \"UTC\" }",
-        "settings { time zone \"UTC\" from \"Acme <news@acme.example>\" }",
-    )
 }
 
 /// The log of the person `who` (over HTTP); empty while they do not exist yet (a 202 comes

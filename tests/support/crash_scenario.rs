@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use camp::store::open::{open, Access, OpenStore};
-use camp::store::LogQuery;
+use camp::store::{Activity, LogQuery, OutboxRow};
 
 pub const SCRIPT: &str = r#"
 schema person { first_name: text  state: text }
@@ -173,6 +173,47 @@ pub struct State {
     pub clock: Option<i64>,
 }
 
+/// An activity as the states compare it, its person written as `who`.
+fn activity_line(a: &Activity, who: &str, attributes: &serde_json::Value) -> String {
+    format!(
+        "{} {} {:?} {:?} {:?} {} {:?} {} {} {:?} {}",
+        a.at,
+        who,
+        a.email,
+        a.campaign,
+        a.step,
+        a.kind,
+        a.primary,
+        attributes,
+        a.outcome.as_str(),
+        a.reason,
+        a.depth
+    )
+}
+
+/// The outbox rows as the states compare them (without ids; keys checked unique), each row's
+/// person written as `who` says.
+fn outbox_lines(rows: &[OutboxRow], mut who: impl FnMut(&OutboxRow) -> String) -> Vec<String> {
+    let keys: HashSet<&str> = rows.iter().map(|o| o.key.as_str()).collect();
+    assert_eq!(keys.len(), rows.len(), "outbox keys are unique");
+    rows.iter()
+        .map(|o| {
+            format!(
+                "{} {} {} {} {} {} {:?} {} {}",
+                o.at,
+                who(o),
+                o.to,
+                o.email,
+                o.subject,
+                o.body,
+                o.campaign,
+                o.kind,
+                o.operational
+            )
+        })
+        .collect()
+}
+
 /// The store `--db db` names, for reading.
 fn reader(db: &str) -> OpenStore {
     open(db, Access::Read).unwrap_or_else(|e| panic!("{db}: {e}"))
@@ -184,35 +225,10 @@ pub fn state(db: &str) -> State {
         .log(&LogQuery::default())
         .unwrap()
         .into_iter()
-        .map(|a| {
-            format!(
-                "{} {} {:?} {:?} {:?} {} {:?} {} {} {:?} {}",
-                a.at,
-                a.person,
-                a.email,
-                a.campaign,
-                a.step,
-                a.kind,
-                a.primary,
-                a.attributes,
-                a.outcome.as_str(),
-                a.reason,
-                a.depth
-            )
-        })
+        .map(|a| activity_line(&a, &a.person.to_string(), &a.attributes))
         .collect();
     let rows = store.outbox().unwrap();
-    let keys: HashSet<&str> = rows.iter().map(|o| o.key.as_str()).collect();
-    assert_eq!(keys.len(), rows.len(), "outbox keys are unique");
-    let outbox = rows
-        .iter()
-        .map(|o| {
-            format!(
-                "{} {} {} {} {} {} {:?} {} {}",
-                o.at, o.person, o.to, o.email, o.subject, o.body, o.campaign, o.kind, o.operational
-            )
-        })
-        .collect();
+    let outbox = outbox_lines(&rows, |o| o.person.to_string());
     let waits = store
         .waits()
         .unwrap()
@@ -289,42 +305,11 @@ pub fn shared_state(db: &str, sorted: bool) -> State {
                     .unwrap_or_else(|| format!("missing {id}"));
                 attributes["cause"] = serde_json::json!(cause);
             }
-            format!(
-                "{} {} {:?} {:?} {:?} {} {:?} {} {} {:?} {}",
-                a.at,
-                email(a.person),
-                a.email,
-                a.campaign,
-                a.step,
-                a.kind,
-                a.primary,
-                attributes,
-                a.outcome.as_str(),
-                a.reason,
-                a.depth
-            )
+            activity_line(a, &email(a.person), &attributes)
         })
         .collect();
     let rows = store.outbox().unwrap();
-    let keys: HashSet<&str> = rows.iter().map(|o| o.key.as_str()).collect();
-    assert_eq!(keys.len(), rows.len(), "outbox keys are unique");
-    let mut outbox: Vec<String> = rows
-        .iter()
-        .map(|o| {
-            format!(
-                "{} {} {} {} {} {} {:?} {} {}",
-                o.at,
-                email(o.person),
-                o.to,
-                o.email,
-                o.subject,
-                o.body,
-                o.campaign,
-                o.kind,
-                o.operational
-            )
-        })
-        .collect();
+    let mut outbox = outbox_lines(&rows, |o| email(o.person));
     let mut waits: Vec<String> = store
         .waits()
         .unwrap()

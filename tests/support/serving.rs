@@ -134,3 +134,27 @@ pub fn post(agent: &ureq::Agent, url: &str, body: &str) -> (u16, String) {
     let text = r.body_mut().read_to_string().unwrap_or_default();
     (r.status().as_u16(), text)
 }
+
+/// A form fill runs a welcome email and an interesting moment.
+pub const SIGN_UP: &str = r#"
+settings { time zone "UTC" }
+schema person { first_name: text }
+form "Sign Up"
+page "Pricing"
+email "Welcome" { subject "Hi {{person.first_name:default=friend}}" body "<p>Hello</p>" }
+campaign "Welcome" {
+  smart list { trigger fills out form "Sign Up" }
+  flow {
+    send email "Welcome"
+    interesting moment "welcomed"
+  }
+}
+"#;
+
+/// [`SIGN_UP`] with a sender, for delivery.
+pub fn sign_up_with_sender() -> String {
+    SIGN_UP.replace(
+        "settings { time zone \"UTC\" }",
+        "settings { time zone \"UTC\" from \"Acme <news@acme.example>\" }",
+    )
+}
