@@ -103,29 +103,63 @@ pub fn run_people(args: &PeopleArgs) -> i32 {
             conditions: cond.into_iter().collect(),
             logic: Logic::All,
         };
-        let mut sink = Sink::new(&program, args.format);
-        // People are written as they are selected, a batch at a time (their lists are read
-        // per batch).
-        let mut batch: Vec<Person> = Vec::with_capacity(BATCH);
-        let res = store.select_people(&program, &filters, now, &mut |p| {
-            batch.push(p);
-            if batch.len() >= BATCH {
-                sink.write(store, &mut batch)?;
-            }
-            Ok(())
+        let (columns, format) = (PersonColumns::new(&program), args.format);
+        // People are selected on this thread, a batch at a time with their lists, and written
+        // on another as they come; written batches come back to be freed where they were made
+        // (the allocator's arenas are per thread).
+        type Batch = (Vec<Person>, Vec<Vec<String>>);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(QUEUED);
+        let (back_tx, back) = std::sync::mpsc::channel::<Batch>();
+        let (res, written) = std::thread::scope(|scope| {
+            let writer = scope.spawn(move || -> std::io::Result<()> {
+                let mut sink = Sink::new(columns, format);
+                for (people, lists) in rx {
+                    sink.write(&people, &lists)?;
+                    let _ = back_tx.send((people, lists));
+                }
+                sink.finish()
+            });
+            let mut batch: Vec<Person> = Vec::with_capacity(BATCH);
+            let send = |batch: &mut Vec<Person>| -> Result<(), StoreError> {
+                if batch.is_empty() {
+                    return Ok(());
+                }
+                let ids: Vec<_> = batch.iter().map(|p| p.id).collect();
+                let lists = store.lists_of_people(&ids)?;
+                let people = std::mem::replace(batch, Vec::with_capacity(BATCH));
+                back.try_iter().for_each(drop);
+                // The writer is gone only when a write failed (a closed pipe): stop quietly.
+                tx.send((people, lists)).map_err(|_| StoreError::Stopped)
+            };
+            let res = store
+                .select_people(&program, &filters, now, &mut |p| {
+                    batch.push(p);
+                    if batch.len() >= BATCH {
+                        send(&mut batch)?;
+                    }
+                    Ok(())
+                })
+                .and_then(|_| send(&mut batch));
+            drop(tx);
+            let written = writer
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the writer failed")));
+            (res, written)
         });
-        match res.and_then(|_| sink.write(store, &mut batch)) {
-            Ok(()) => {}
-            Err(StoreError::Stopped) => return Err(EXIT_FAILURE),
+        match res {
+            Ok(()) | Err(StoreError::Stopped) => {}
             Err(e) => return Err(fail(e)),
         }
-        sink.finish().map_err(|_| EXIT_FAILURE)
+        written.map_err(|_| EXIT_FAILURE)
     };
     inner().err().unwrap_or(EXIT_OK)
 }
 
 /// People written per batch.
-const BATCH: usize = 256;
+const BATCH: usize = 4096;
+
+/// Batches selected and not written yet, at most.
+const QUEUED: usize = 4;
 
 /// Where `camp people` writes: JSON and CSV lines as they come; a table at the end (its
 /// columns are as wide as their widest cell).
@@ -145,10 +179,10 @@ struct Sink {
 }
 
 impl Sink {
-    fn new(program: &Program, format: PeopleFormat) -> Sink {
+    fn new(columns: PersonColumns, format: PeopleFormat) -> Sink {
         Sink {
             format,
-            columns: PersonColumns::new(program),
+            columns,
             json: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock()),
             csv: None,
             cells: Vec::new(),
@@ -157,16 +191,10 @@ impl Sink {
         }
     }
 
-    /// Writes `batch` (emptying it) with each person's lists.
-    fn write(&mut self, store: &dyn Store, batch: &mut Vec<Person>) -> Result<(), StoreError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<_> = batch.iter().map(|p| p.id).collect();
-        let lists = store.lists_of_people(&ids)?;
-        for (p, lists) in batch.drain(..).zip(lists) {
-            // A write that fails (a closed pipe) stops the selection quietly.
-            self.row(&p, &lists).map_err(|_| StoreError::Stopped)?;
+    /// Writes `people`, each with their lists.
+    fn write(&mut self, people: &[Person], lists: &[Vec<String>]) -> std::io::Result<()> {
+        for (p, lists) in people.iter().zip(lists) {
+            self.row(p, lists)?;
         }
         Ok(())
     }

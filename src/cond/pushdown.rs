@@ -80,6 +80,16 @@ pub enum TextOp {
     Contains,
 }
 
+/// Whether an ASCII needle compared with ASCII case folding (SQL's `LIKE`, `lower()`) must also
+/// be compared with the two characters outside ASCII whose lower case holds ASCII replaced: the
+/// Kelvin sign `K` (→ `k`) and `İ` (→ `i` + U+0307). Only a needle holding a `k` or an `i` can
+/// match a value because of them; for any other needle ASCII folding alone is exact.
+pub fn needs_unicode_recheck(needle: &str) -> bool {
+    needle
+        .bytes()
+        .any(|b| matches!(b.to_ascii_lowercase(), b'k' | b'i'))
+}
+
 /// What a membership atom is a member of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Set {

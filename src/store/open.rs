@@ -227,6 +227,9 @@ impl Drop for OpenStore {
     }
 }
 
+/// The page cache of a command that only reads, in MiB.
+const READER_CACHE_MIB: u32 = 8;
+
 /// Opens the store that `--db` names (`db`: a path, `sqlite:PATH`, `:memory:`) for `access`.
 pub fn open(db: &str, access: Access<'_>) -> Result<OpenStore, OpenError> {
     let db = match Location::parse(db)? {
@@ -264,6 +267,11 @@ pub fn open(db: &str, access: Access<'_>) -> Result<OpenStore, OpenError> {
         kept: false,
     };
     let store = SqliteStore::open(db).map_err(|e| OpenError::Store(db.to_string(), e))?;
+    if opened.lock.is_none() && !memory {
+        store
+            .set_cache_mib(READER_CACHE_MIB)
+            .map_err(|e| OpenError::Store(db.to_string(), e))?;
+    }
     if opened.lock.is_some() && store.read_only() {
         return Err(OpenError::ReadOnly(
             db.to_string(),

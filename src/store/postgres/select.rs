@@ -11,7 +11,9 @@
 //! person, false under a negation), and the store evaluates the filters again in memory.
 
 use crate::check::ir::{Count, FieldId, FieldType, Filters, Program};
-use crate::cond::pushdown::{pairs, pushdown, Atom, Kind, Node, Set, TextOp, Value};
+use crate::cond::pushdown::{
+    needs_unicode_recheck, pairs, pushdown, Atom, Kind, Node, Set, TextOp, Value,
+};
 
 use super::value::PgValue;
 
@@ -255,6 +257,9 @@ impl Renderer<'_> {
             pattern.push('%');
         }
         let p = self.bind(PgValue::Text(pattern));
+        if !needs_unicode_recheck(needle) {
+            return format!("translate({col}, '{UPPER}', '{LOWER}') LIKE {p} ESCAPE '\\'");
+        }
         format!(
             "(translate({col}, '{UPPER}', '{LOWER}') LIKE {p} ESCAPE '\\' \
              OR ((strpos({col}, U&'\\212A') > 0 OR strpos({col}, U&'\\0130') > 0) \

@@ -20,7 +20,9 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 
 use crate::check::ir::{Count, FieldId, FieldType, Filters, Program};
-use crate::cond::pushdown::{pairs, pushdown, Atom, Kind, Node, Set, TextOp, Value};
+use crate::cond::pushdown::{
+    needs_unicode_recheck, pairs, pushdown, Atom, Kind, Node, Set, TextOp, Value,
+};
 
 /// The most parameters a plan binds (SQLite allows 32,766).
 const MAX_PARAMS: usize = 16_000;
@@ -265,6 +267,15 @@ fn ascii_match(col: &str, op: TextOp, needle: &str, params: &mut Vec<SqlValue>) 
     }
     if op != TextOp::Is {
         pattern.push('%');
+    }
+    if !needs_unicode_recheck(needle) {
+        if op == TextOp::Is {
+            // `NOCASE` folds ASCII as `LIKE` does, without a pattern to match.
+            params.push(SqlValue::Text(needle.to_string()));
+            return format!("{col} = ? COLLATE NOCASE");
+        }
+        params.push(SqlValue::Text(pattern));
+        return format!("{col} LIKE ? ESCAPE '\\'");
     }
     params.push(SqlValue::Text(pattern.clone()));
     params.push(SqlValue::Text(pattern));
