@@ -77,9 +77,22 @@ struct TxCache {
     next_wait: Option<(i64, Option<WaitRow>)>,
     /// Inputs due at or before `up_to`, read ahead in order.
     inputs: Option<InputAhead>,
-    /// The person last read.
-    person: Option<Person>,
+    /// Inputs processed in this transaction and not deleted yet: deleted many to a statement,
+    /// before anything reads the inputs and before the commit.
+    deleted_inputs: Vec<i64>,
+    /// The people read in this transaction (as many as [`PEOPLE_CACHED`]); a write to a
+    /// person drops them.
+    people: std::collections::HashMap<PersonId, Person>,
 }
+
+/// The built-in `updated_at` field (`ir::BUILTIN_FIELDS`).
+const UPDATED_AT: FieldId = FieldId(4);
+
+/// People a transaction keeps in [`TxCache::people`] at most.
+const PEOPLE_CACHED: usize = 4096;
+
+/// Processed inputs deleted per statement.
+const INPUTS_PER_DELETE: usize = 64;
 
 /// The next inputs due, read ahead.
 #[derive(Debug)]
@@ -264,6 +277,35 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Deletes the inputs [`Store::delete_input`] left for later.
+    fn flush_input_deletes(&self) -> Result<()> {
+        let seqs = {
+            let mut cache = self.cache.borrow_mut();
+            if cache.deleted_inputs.is_empty() {
+                return Ok(());
+            }
+            std::mem::take(&mut cache.deleted_inputs)
+        };
+        static MANY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!(
+                "DELETE FROM inputs WHERE seq IN ({})",
+                vec!["?"; INPUTS_PER_DELETE].join(", ")
+            )
+        });
+        let mut chunks = seqs.chunks_exact(INPUTS_PER_DELETE);
+        for chunk in &mut chunks {
+            self.conn
+                .prepare_cached(&MANY)?
+                .execute(rusqlite::params_from_iter(chunk))?;
+        }
+        for seq in chunks.remainder() {
+            self.conn
+                .prepare_cached("DELETE FROM inputs WHERE seq = ?1")?
+                .execute([seq])?;
+        }
+        Ok(())
+    }
+
     fn read_inputs(&self, up_to: i64, limit: u32) -> Result<Vec<InputRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, at, source, line, body FROM inputs WHERE at <= ?1 ORDER BY at, seq LIMIT ?2",
@@ -396,7 +438,7 @@ fn read_wait(r: &rusqlite::Row) -> rusqlite::Result<WaitRow> {
 
 impl Store for SqliteStore {
     fn prepare(&mut self, program: &Program) -> Result<()> {
-        self.cache.get_mut().person = None;
+        self.cache.get_mut().people.clear();
         let mut known = std::collections::HashMap::new();
         {
             let mut stmt = self.conn.prepare("SELECT name, type FROM fields")?;
@@ -544,6 +586,7 @@ impl Store for SqliteStore {
 
     fn commit(&mut self) -> Result<()> {
         self.flush_log()?;
+        self.flush_input_deletes()?;
         self.pending.get_mut().clear();
         let cache = std::mem::take(self.cache.get_mut());
         if cache.clock_unwritten {
@@ -598,14 +641,18 @@ impl Store for SqliteStore {
     fn person(&self, id: PersonId) -> Result<Option<Person>> {
         let in_tx = self.in_tx();
         if in_tx {
-            if let Some(p) = self.cache.borrow().person.as_ref().filter(|p| p.id == id) {
+            if let Some(p) = self.cache.borrow().people.get(&id) {
                 return Ok(Some(p.clone()));
             }
         }
         let mut stmt = self.conn.prepare_cached(&self.select_person_by_id)?;
         let person = stmt.query_row([id], |r| self.read_person(r)).optional()?;
-        if in_tx {
-            self.cache.borrow_mut().person = person.clone();
+        if let (true, Some(p)) = (in_tx, &person) {
+            let people = &mut self.cache.borrow_mut().people;
+            if people.len() >= PEOPLE_CACHED {
+                people.clear();
+            }
+            people.insert(id, p.clone());
         }
         Ok(person)
     }
@@ -619,7 +666,7 @@ impl Store for SqliteStore {
     }
 
     fn insert_person(&mut self, values: &[(FieldId, Option<Scalar>)], at: i64) -> Result<PersonId> {
-        self.cache.get_mut().person = None;
+        // A new id (`AUTOINCREMENT` never gives one twice): the people read stay right.
         let mut cols = vec!["created_at".to_string(), "updated_at".to_string()];
         let mut vals = vec![SqlValue::Integer(at), SqlValue::Integer(at)];
         for (f, v) in values {
@@ -658,13 +705,24 @@ impl Store for SqliteStore {
         self.conn
             .prepare_cached(sql)?
             .execute(params![encode(value), at, id])?;
-        self.cache.get_mut().person = None;
+        // The person read stays read: the two columns written, as reading them back gives.
+        let cache = self.cache.get_mut();
+        let ty = self.columns.get(field.index()).map(|c| c.1);
+        match (cache.people.get_mut(&id), ty) {
+            (Some(p), Some(ty)) if field != UPDATED_AT && p.values.len() == self.columns.len() => {
+                p.values[field.index()] = decode(ty, ValueRef::from(&encode(value)));
+                p.values[UPDATED_AT.index()] = decode(FieldType::DateTime, ValueRef::Integer(at));
+            }
+            _ => {
+                cache.people.remove(&id);
+            }
+        }
         Ok(())
     }
 
     fn delete_person(&mut self, id: PersonId) -> Result<()> {
         let cache = self.cache.get_mut();
-        cache.person = None;
+        cache.people.remove(&id);
         cache.next_wait = None;
         for sql in [
             "DELETE FROM people WHERE id = ?1",
@@ -949,6 +1007,7 @@ impl Store for SqliteStore {
     }
 
     fn backlog(&self) -> Result<super::Backlog> {
+        self.flush_input_deletes()?;
         let count = |sql: &str| -> Result<u64> {
             Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64)
         };
@@ -1181,6 +1240,7 @@ impl Store for SqliteStore {
     }
 
     fn next_input(&self, up_to: i64) -> Result<Option<InputRow>> {
+        self.flush_input_deletes()?;
         if !self.in_tx() {
             return Ok(self.read_inputs(up_to, 1)?.into_iter().next());
         }
@@ -1201,6 +1261,7 @@ impl Store for SqliteStore {
     }
 
     fn delete_input(&mut self, seq: i64) -> Result<()> {
+        let in_tx = self.in_tx();
         let cache = self.cache.get_mut();
         match cache.inputs.as_mut() {
             Some(ahead) if ahead.rows.front().is_some_and(|r| r.seq == seq) => {
@@ -1208,9 +1269,16 @@ impl Store for SqliteStore {
             }
             _ => cache.inputs = None,
         }
-        self.conn
-            .prepare_cached("DELETE FROM inputs WHERE seq = ?1")?
-            .execute([seq])?;
+        if !in_tx {
+            self.conn
+                .prepare_cached("DELETE FROM inputs WHERE seq = ?1")?
+                .execute([seq])?;
+            return Ok(());
+        }
+        cache.deleted_inputs.push(seq);
+        if cache.deleted_inputs.len() >= INPUTS_PER_DELETE {
+            self.flush_input_deletes()?;
+        }
         Ok(())
     }
 
@@ -1371,6 +1439,8 @@ mod tests {
                 store.insert_input(&input(50, 999)).unwrap();
             }
         }
+        // Deleted many to a statement, but deleted before anything counts them.
+        assert_eq!(store.backlog().unwrap().inputs, 0);
         store.commit().unwrap();
         let mut want: Vec<u64> = (0..4).collect();
         want.push(999);
@@ -1418,5 +1488,62 @@ mod tests {
         store.rollback().unwrap();
         let back = store.person(p).unwrap().unwrap();
         assert_eq!(back.get(state), Some(&Scalar::Text("CA".into())));
+    }
+
+    #[test]
+    fn a_person_kept_in_a_transaction_reads_as_the_store_would() {
+        assert_eq!(BUILTIN_FIELDS[UPDATED_AT.index()].0, "updated_at");
+        let mut ws = Workspace::new();
+        ws.add_text(
+            "t.camp",
+            "schema person { t: text  n: number  b: bool  d: date  dt: datetime }\n".to_string(),
+        );
+        let program = crate::check::check_workspace(&ws).program.unwrap();
+        let mut store = SqliteStore::open(":memory:").unwrap();
+        store.prepare(&program).unwrap();
+        let field = |name: &str| {
+            FieldId(program.fields.iter().position(|f| f.name == name).unwrap() as u32)
+        };
+        let p = store.insert_person(&[], 0).unwrap();
+        let fresh = |store: &SqliteStore| {
+            store
+                .conn
+                .query_row(&store.select_person_by_id, [p], |r| store.read_person(r))
+                .unwrap()
+        };
+        let date = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let values: Vec<(&str, Option<Scalar>)> = vec![
+            ("t", Some(Scalar::Text("x".into()))),
+            ("t", Some(Scalar::Text(String::new()))),
+            ("t", None),
+            ("n", Some(Scalar::Number(2.5))),
+            ("n", None),
+            ("b", Some(Scalar::Bool(true))),
+            ("b", None),
+            ("d", Some(Scalar::Date(date))),
+            (
+                "dt",
+                chrono::DateTime::from_timestamp(1_800_000_000, 0).map(Scalar::DateTime),
+            ),
+            ("score", Some(Scalar::Number(10.0))),
+            ("email", Some(Scalar::Text("a@example.com".into()))),
+            (
+                "updated_at",
+                chrono::DateTime::from_timestamp(7, 0).map(Scalar::DateTime),
+            ),
+        ];
+        store.begin().unwrap();
+        for (at, (name, value)) in values.iter().enumerate() {
+            store.person(p).unwrap();
+            store
+                .set_field(p, field(name), value.as_ref(), 100 + at as i64)
+                .unwrap();
+            assert_eq!(
+                store.person(p).unwrap().unwrap(),
+                fresh(&store),
+                "after {name}"
+            );
+        }
+        store.commit().unwrap();
     }
 }

@@ -36,14 +36,22 @@ impl PendingLog {
     }
 }
 
-/// `INSERT` of `n` activity rows.
-fn insert_sql(n: usize) -> String {
-    let row = format!("({})", vec!["?"; COLUMNS].join(", "));
-    format!(
-        "INSERT INTO activities (id, at, person, email, campaign, step, type, primary_value, \
-         attributes, result, reason, depth, cause_activity, cause_run) VALUES {}",
-        vec![row.as_str(); n].join(", ")
-    )
+/// `INSERT` of `n` activity rows (1 to [`ROWS_PER_INSERT`]), built once.
+fn insert_sql(n: usize) -> &'static str {
+    static SQL: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        let row = format!("({})", vec!["?"; COLUMNS].join(", "));
+        (0..=ROWS_PER_INSERT)
+            .map(|n| {
+                format!(
+                    "INSERT INTO activities (id, at, person, email, campaign, step, type, \
+                     primary_value, attributes, result, reason, depth, cause_activity, cause_run) \
+                     VALUES {}",
+                    vec![row.as_str(); n].join(", ")
+                )
+            })
+            .collect()
+    });
+    &SQL[n.min(ROWS_PER_INSERT)]
 }
 
 impl SqliteStore {
@@ -77,7 +85,7 @@ impl SqliteStore {
         if !self.in_tx() {
             self.flush_log()?;
             self.conn
-                .prepare_cached(&insert_sql(1))?
+                .prepare_cached(insert_sql(1))?
                 .execute(rusqlite::params_from_iter(row))?;
             return Ok(self.conn.last_insert_rowid());
         }
@@ -128,13 +136,13 @@ impl SqliteStore {
         let mut chunks = rows.chunks_exact(ROWS_PER_INSERT);
         for chunk in &mut chunks {
             self.conn
-                .prepare_cached(&insert_sql(ROWS_PER_INSERT))?
+                .prepare_cached(insert_sql(ROWS_PER_INSERT))?
                 .execute(rusqlite::params_from_iter(chunk.iter().flatten()))?;
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
             self.conn
-                .prepare_cached(&insert_sql(rest.len()))?
+                .prepare_cached(insert_sql(rest.len()))?
                 .execute(rusqlite::params_from_iter(rest.iter().flatten()))?;
         }
         Ok(())
