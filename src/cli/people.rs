@@ -16,7 +16,9 @@ use crate::engine::run::Engine;
 use crate::engine::stop::Stop;
 use crate::engine::value::rfc3339;
 use crate::report::PersonColumns;
-use crate::store::{Person, Store, StoreError};
+use std::sync::mpsc::{Receiver, SyncSender};
+
+use crate::store::{Person, PersonId, Store, StoreError};
 use crate::workspace::Workspace;
 
 /// Arguments of `camp people`.
@@ -104,43 +106,89 @@ pub fn run_people(args: &PeopleArgs) -> i32 {
             logic: Logic::All,
         };
         let (columns, format) = (PersonColumns::new(&program), args.format);
-        // People are selected on this thread, a batch at a time with their lists, and written
-        // on another as they come; written batches come back to be freed where they were made
-        // (the allocator's arenas are per thread).
-        type Batch = (Vec<Person>, Vec<Vec<String>>);
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(QUEUED);
-        let (back_tx, back) = std::sync::mpsc::channel::<Batch>();
+        // A large store is read by two readers, each with its own connection, taking blocks of
+        // ids in turn; the people are written on a third thread, block after block, so in id
+        // order. A block's batches come back to be freed by the thread that made them (the
+        // allocator's arenas are per thread).
+        let span = store.person_id_span().map_err(fail)?;
+        let blocks = span.map_or(1, |(lo, hi)| (hi - lo) / BLOCK_IDS + 1);
+        let mut second = None;
+        if blocks > 1 {
+            let db = args.db.as_deref().unwrap_or("camp.db");
+            if let Ok(location) = crate::store::open::Location::parse(db) {
+                if !matches!(location, crate::store::open::Location::Memory) {
+                    if let Ok(mut reader) = crate::store::open::reader(&location) {
+                        if reader.prepare(&program).is_ok() {
+                            second = Some(reader);
+                        }
+                    }
+                }
+            }
+        }
+        let readers: u64 = if second.is_some() { 2 } else { 1 };
+        let block = |b: u64| -> std::ops::RangeInclusive<PersonId> {
+            match span {
+                Some((lo, hi)) if readers > 1 => {
+                    let first = lo + (b as i64) * BLOCK_IDS;
+                    first..=(first + BLOCK_IDS - 1).min(hi)
+                }
+                _ => PersonId::MIN..=PersonId::MAX,
+            }
+        };
+        let blocks = if readers > 1 { blocks as u64 } else { 1 };
+        let read =
+            |store: &dyn Store, first: u64, parts: &SyncSender<Part>, back: &Receiver<Batch>| {
+                let mut b = first;
+                while b < blocks {
+                    read_block(store, &program, &filters, now, block(b), parts, back)?;
+                    b += readers;
+                }
+                Ok::<(), StoreError>(())
+            };
         let (res, written) = std::thread::scope(|scope| {
+            let mut parts = Vec::new();
+            let mut backs = Vec::new();
+            let mut ends = Vec::new();
+            for _ in 0..readers {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Part>(QUEUED);
+                let (back_tx, back) = std::sync::mpsc::channel::<Batch>();
+                parts.push(rx);
+                backs.push(back_tx);
+                ends.push((tx, back));
+            }
             let writer = scope.spawn(move || -> std::io::Result<()> {
                 let mut sink = Sink::new(columns, format);
-                for (people, lists) in rx {
-                    sink.write(&people, &lists)?;
-                    let _ = back_tx.send((people, lists));
+                for b in 0..blocks {
+                    let i = (b % readers) as usize;
+                    loop {
+                        match parts[i].recv() {
+                            Ok(Part::People(people, lists)) => {
+                                sink.write(&people, &lists)?;
+                                let _ = backs[i].send((people, lists));
+                            }
+                            Ok(Part::End) => break,
+                            // The reader failed: it says why.
+                            Err(_) => return Ok(()),
+                        }
+                    }
                 }
                 sink.finish()
             });
-            let mut batch: Vec<Person> = Vec::with_capacity(BATCH);
-            let send = |batch: &mut Vec<Person>| -> Result<(), StoreError> {
-                if batch.is_empty() {
-                    return Ok(());
+            let mut ends = ends.into_iter();
+            let (tx0, back0) = ends.next().expect("one reader at least");
+            let other = match (second.take(), ends.next()) {
+                (Some(reader), Some((tx1, back1))) => {
+                    let read = &read;
+                    Some(scope.spawn(move || read(reader.as_ref(), 1, &tx1, &back1)))
                 }
-                let ids: Vec<_> = batch.iter().map(|p| p.id).collect();
-                let lists = store.lists_of_people(&ids)?;
-                let people = std::mem::replace(batch, Vec::with_capacity(BATCH));
-                back.try_iter().for_each(drop);
-                // The writer is gone only when a write failed (a closed pipe): stop quietly.
-                tx.send((people, lists)).map_err(|_| StoreError::Stopped)
+                _ => None,
             };
-            let res = store
-                .select_people(&program, &filters, now, &mut |p| {
-                    batch.push(p);
-                    if batch.len() >= BATCH {
-                        send(&mut batch)?;
-                    }
-                    Ok(())
-                })
-                .and_then(|_| send(&mut batch));
-            drop(tx);
+            let mut res = read(&*store, 0, &tx0, &back0);
+            drop(tx0);
+            if let Some(other) = other {
+                let theirs = other.join().unwrap_or(Err(StoreError::Stopped));
+                res = res.and(theirs);
+            }
             let written = writer
                 .join()
                 .unwrap_or_else(|_| Err(std::io::Error::other("the writer failed")));
@@ -158,8 +206,55 @@ pub fn run_people(args: &PeopleArgs) -> i32 {
 /// People written per batch.
 const BATCH: usize = 4096;
 
-/// Batches selected and not written yet, at most.
+/// Batches selected and not written yet, per reader, at most.
 const QUEUED: usize = 4;
+
+/// Ids per block of a selection shared by two readers.
+const BLOCK_IDS: i64 = 65_536;
+
+/// People selected with their lists, and whom they are about.
+type Batch = (Vec<Person>, Vec<Vec<String>>);
+
+/// What a reader sends the writer: people, or the end of a block.
+enum Part {
+    People(Vec<Person>, Vec<Vec<String>>),
+    End,
+}
+
+/// Selects the people of one block of ids and sends them, in batches with their lists, then
+/// the block's end. Fails with [`StoreError::Stopped`] when the writer is gone (it failed).
+fn read_block(
+    store: &dyn Store,
+    program: &Program,
+    filters: &Filters,
+    now: i64,
+    ids: std::ops::RangeInclusive<PersonId>,
+    parts: &SyncSender<Part>,
+    back: &Receiver<Batch>,
+) -> Result<(), StoreError> {
+    let mut batch: Vec<Person> = Vec::with_capacity(BATCH);
+    let send = |batch: &mut Vec<Person>| -> Result<(), StoreError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<_> = batch.iter().map(|p| p.id).collect();
+        let lists = store.lists_of_people(&ids)?;
+        let people = std::mem::replace(batch, Vec::with_capacity(BATCH));
+        back.try_iter().for_each(drop);
+        parts
+            .send(Part::People(people, lists))
+            .map_err(|_| StoreError::Stopped)
+    };
+    store.select_people_in(program, filters, now, ids, &mut |p| {
+        batch.push(p);
+        if batch.len() >= BATCH {
+            send(&mut batch)?;
+        }
+        Ok(())
+    })?;
+    send(&mut batch)?;
+    parts.send(Part::End).map_err(|_| StoreError::Stopped)
+}
 
 /// Where `camp people` writes: JSON and CSV lines as they come; a table at the end (its
 /// columns are as wide as their widest cell).

@@ -483,8 +483,30 @@ pub trait Store: AsDynStore {
         now: i64,
         f: &mut dyn FnMut(Person) -> Result<()>,
     ) -> Result<()> {
-        select_by_scan(self.as_dyn_store(), program, filters, now, f)
+        self.select_people_in(program, filters, now, PersonId::MIN..=PersonId::MAX, f)
     }
+
+    /// [`Store::select_people`] among the people whose ids lie in `ids` (several readers
+    /// share a large selection this way).
+    fn select_people_in(
+        &self,
+        program: &Program,
+        filters: &Filters,
+        now: i64,
+        ids: std::ops::RangeInclusive<PersonId>,
+        f: &mut dyn FnMut(Person) -> Result<()>,
+    ) -> Result<()> {
+        select_by_scan(self.as_dyn_store(), program, filters, now, &mut |p| {
+            if ids.contains(&p.id) {
+                f(p)
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    /// The smallest and the largest person id, when anyone exists.
+    fn person_id_span(&self) -> Result<Option<(PersonId, PersonId)>>;
 
     /// Whether the person is in the list.
     fn in_list(&self, list: &str, person: PersonId) -> Result<bool>;

@@ -489,14 +489,17 @@ impl PostgresStore {
         &self,
         sql: &str,
         params: &[PgValue],
+        ids: std::ops::RangeInclusive<PersonId>,
         f: &mut dyn FnMut(Person) -> Result<()>,
     ) -> Result<()> {
-        let mut after = i64::MIN;
+        let mut after = ids.start().saturating_sub(1);
+        let last = *ids.end();
         loop {
             let mut all: Vec<&(dyn ToSql + Sync)> =
                 params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
             all.push(&after);
             all.push(&PAGE);
+            all.push(&last);
             let rows = self.query(sql, &all)?;
             let n = rows.len() as i64;
             let people = rows
@@ -1087,10 +1090,20 @@ impl Store for PostgresStore {
 
     fn scan_people(&self, f: &mut dyn FnMut(Person) -> Result<()>) -> Result<()> {
         let sql = format!(
-            "{} WHERE people.id > $1 ORDER BY people.id LIMIT $2",
+            "{} WHERE people.id > $1 AND people.id <= $3 ORDER BY people.id LIMIT $2",
             self.select_person
         );
-        self.page_people(&sql, &[], f)
+        self.page_people(&sql, &[], PersonId::MIN..=PersonId::MAX, f)
+    }
+
+    fn person_id_span(&self) -> Result<Option<(PersonId, PersonId)>> {
+        let row = self.query_one(
+            "SELECT (SELECT min(id) FROM people), (SELECT max(id) FROM people)",
+            &[],
+        )?;
+        let lo: Option<i64> = row.try_get(0).map_err(pg_error)?;
+        let hi: Option<i64> = row.try_get(1).map_err(pg_error)?;
+        Ok(lo.zip(hi))
     }
 
     fn count_people(&self) -> Result<u64> {
@@ -1100,29 +1113,37 @@ impl Store for PostgresStore {
             .max(0) as u64)
     }
 
-    fn select_people(
+    fn select_people_in(
         &self,
         program: &Program,
         filters: &Filters,
         now: i64,
+        ids: std::ops::RangeInclusive<PersonId>,
         f: &mut dyn FnMut(Person) -> Result<()>,
     ) -> Result<()> {
         self.flush_log()?;
         if !prepared_for(&self.columns, program) {
-            return select_by_scan(self, program, filters, now, f);
+            return select_by_scan(self, program, filters, now, &mut |p| {
+                if ids.contains(&p.id) {
+                    f(p)
+                } else {
+                    Ok(())
+                }
+            });
         }
         let plan = self.selection_plan(program, filters, now);
         let n = plan.params.len();
         let sql = format!(
-            "{} WHERE ({}) AND people.id > ${} ORDER BY people.id LIMIT ${}",
+            "{} WHERE ({}) AND people.id > ${} AND people.id <= ${} ORDER BY people.id LIMIT ${}",
             self.select_person,
             plan.sql,
             n + 1,
+            n + 3,
             n + 2
         );
         let eval =
             (!plan.exact).then_some(crate::engine::conditions::Eval::new(program, self, now));
-        self.page_people(&sql, &plan.params, &mut |p| {
+        self.page_people(&sql, &plan.params, ids, &mut |p| {
             if let Some(eval) = &eval {
                 if !eval.filters(filters, &p)? {
                     return Ok(());

@@ -746,20 +746,32 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn select_people(
+    fn select_people_in(
         &self,
         program: &Program,
         filters: &Filters,
         now: i64,
+        ids: std::ops::RangeInclusive<PersonId>,
         f: &mut dyn FnMut(Person) -> Result<()>,
     ) -> Result<()> {
         // The selection may read the log.
         self.flush_log()?;
         if !prepared_for(&self.columns, program) {
-            return select_by_scan(self, program, filters, now, f);
+            return select_by_scan(self, program, filters, now, &mut |p| {
+                if ids.contains(&p.id) {
+                    f(p)
+                } else {
+                    Ok(())
+                }
+            });
         }
-        let plan = self.selection_plan(program, filters, now);
-        let sql = format!("{} WHERE {} ORDER BY id", self.select_person, plan.sql);
+        let mut plan = self.selection_plan(program, filters, now);
+        let sql = format!(
+            "{} WHERE ({}) AND id BETWEEN ? AND ? ORDER BY id",
+            self.select_person, plan.sql
+        );
+        plan.params.push(SqlValue::Integer(*ids.start()));
+        plan.params.push(SqlValue::Integer(*ids.end()));
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(plan.params))?;
         // A clause that is only a superset: the filters decide, in memory.
@@ -775,6 +787,15 @@ impl Store for SqliteStore {
             f(p)?;
         }
         Ok(())
+    }
+
+    fn person_id_span(&self) -> Result<Option<(PersonId, PersonId)>> {
+        let span: (Option<i64>, Option<i64>) = self.conn.query_row(
+            "SELECT (SELECT min(id) FROM people), (SELECT max(id) FROM people)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(span.0.zip(span.1))
     }
 
     fn count_people(&self) -> Result<u64> {
