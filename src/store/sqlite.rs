@@ -80,16 +80,12 @@ struct TxCache {
     /// Inputs processed in this transaction and not deleted yet: deleted many to a statement,
     /// before anything reads the inputs and before the commit.
     deleted_inputs: Vec<i64>,
-    /// The people read in this transaction (as many as [`PEOPLE_CACHED`]); a write to a
-    /// person drops them.
-    people: std::collections::HashMap<PersonId, Person>,
+    /// The person last read (a field written updates it, as reading the row back would).
+    person: Option<Person>,
 }
 
 /// The built-in `updated_at` field (`ir::BUILTIN_FIELDS`).
 const UPDATED_AT: FieldId = FieldId(4);
-
-/// People a transaction keeps in [`TxCache::people`] at most.
-const PEOPLE_CACHED: usize = 4096;
 
 /// Processed inputs deleted per statement.
 const INPUTS_PER_DELETE: usize = 64;
@@ -438,7 +434,7 @@ fn read_wait(r: &rusqlite::Row) -> rusqlite::Result<WaitRow> {
 
 impl Store for SqliteStore {
     fn prepare(&mut self, program: &Program) -> Result<()> {
-        self.cache.get_mut().people.clear();
+        self.cache.get_mut().person = None;
         let mut known = std::collections::HashMap::new();
         {
             let mut stmt = self.conn.prepare("SELECT name, type FROM fields")?;
@@ -641,18 +637,14 @@ impl Store for SqliteStore {
     fn person(&self, id: PersonId) -> Result<Option<Person>> {
         let in_tx = self.in_tx();
         if in_tx {
-            if let Some(p) = self.cache.borrow().people.get(&id) {
+            if let Some(p) = self.cache.borrow().person.as_ref().filter(|p| p.id == id) {
                 return Ok(Some(p.clone()));
             }
         }
         let mut stmt = self.conn.prepare_cached(&self.select_person_by_id)?;
         let person = stmt.query_row([id], |r| self.read_person(r)).optional()?;
-        if let (true, Some(p)) = (in_tx, &person) {
-            let people = &mut self.cache.borrow_mut().people;
-            if people.len() >= PEOPLE_CACHED {
-                people.clear();
-            }
-            people.insert(id, p.clone());
+        if in_tx {
+            self.cache.borrow_mut().person = person.clone();
         }
         Ok(person)
     }
@@ -666,7 +658,7 @@ impl Store for SqliteStore {
     }
 
     fn insert_person(&mut self, values: &[(FieldId, Option<Scalar>)], at: i64) -> Result<PersonId> {
-        // A new id (`AUTOINCREMENT` never gives one twice): the people read stay right.
+        // A new id (`AUTOINCREMENT` never gives one twice): the person read stays right.
         let mut cols = vec!["created_at".to_string(), "updated_at".to_string()];
         let mut vals = vec![SqlValue::Integer(at), SqlValue::Integer(at)];
         for (f, v) in values {
@@ -708,21 +700,19 @@ impl Store for SqliteStore {
         // The person read stays read: the two columns written, as reading them back gives.
         let cache = self.cache.get_mut();
         let ty = self.columns.get(field.index()).map(|c| c.1);
-        match (cache.people.get_mut(&id), ty) {
+        match (cache.person.as_mut().filter(|p| p.id == id), ty) {
             (Some(p), Some(ty)) if field != UPDATED_AT && p.values.len() == self.columns.len() => {
                 p.values[field.index()] = decode(ty, ValueRef::from(&encode(value)));
                 p.values[UPDATED_AT.index()] = decode(FieldType::DateTime, ValueRef::Integer(at));
             }
-            _ => {
-                cache.people.remove(&id);
-            }
+            _ => cache.person = None,
         }
         Ok(())
     }
 
     fn delete_person(&mut self, id: PersonId) -> Result<()> {
         let cache = self.cache.get_mut();
-        cache.people.remove(&id);
+        cache.person = None;
         cache.next_wait = None;
         for sql in [
             "DELETE FROM people WHERE id = ?1",
