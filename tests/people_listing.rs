@@ -40,6 +40,25 @@ fn people_csv(dir: &Path, people: i64) {
     std::fs::write(dir.join("people.csv"), csv).expect("write people");
 }
 
+/// A folder with the script and `people` people imported into the store `db` names (the
+/// folder's `camp.db` without it).
+fn imported(people: i64, db: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    std::fs::write(dir.path().join("s.camp"), SCRIPT).expect("write the script");
+    people_csv(dir.path(), people);
+    let mut args = vec![
+        "import",
+        "people.csv",
+        "s.camp",
+        "--from",
+        "2026-12-01 00:00",
+    ];
+    args.extend_from_slice(db);
+    let out = camp(dir.path(), &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    dir
+}
+
 /// The SQL that spreads the ids `SPREAD` apart and puts every third person in `VIP`.
 fn spread() -> String {
     format!(
@@ -52,20 +71,7 @@ fn spread() -> String {
 /// A store of `people` people with ids `SPREAD` apart; every third is in `VIP`, every other
 /// one is in California.
 fn store(people: i64) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    std::fs::write(dir.path().join("s.camp"), SCRIPT).expect("write the script");
-    people_csv(dir.path(), people);
-    let out = camp(
-        dir.path(),
-        &[
-            "import",
-            "people.csv",
-            "s.camp",
-            "--from",
-            "2026-12-01 00:00",
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = imported(people, &[]);
     let conn = rusqlite::Connection::open(dir.path().join("camp.db")).expect("the store opens");
     conn.execute_batch(&spread()).expect("ids spread");
     dir
@@ -95,6 +101,20 @@ fn csv_rows(out: &Output) -> Vec<String> {
         .collect()
 }
 
+/// `camp people --where 'state is "ca"'` on the store `db` names lists every other person.
+fn californians(dir: &Path, db: &[&str]) {
+    let mut args = vec![
+        "people",
+        "s.camp",
+        "--where",
+        "state is \"ca\"",
+        "--format",
+        "csv",
+    ];
+    args.extend_from_slice(db);
+    assert_eq!(csv_rows(&camp(dir, &args)), expected(|i| i % 2 == 0));
+}
+
 #[test]
 fn a_selection_over_many_blocks_lists_everyone_once_in_id_order() {
     let dir = store(PEOPLE);
@@ -104,18 +124,7 @@ fn a_selection_over_many_blocks_lists_everyone_once_in_id_order() {
         Some("id,email,score,created_at,updated_at,unsubscribed,marketing_suspended,email_invalid,state,lists")
     );
     assert_eq!(csv_rows(&all), expected(|_| true));
-    let ca = camp(
-        dir.path(),
-        &[
-            "people",
-            "s.camp",
-            "--where",
-            "state is \"ca\"",
-            "--format",
-            "csv",
-        ],
-    );
-    assert_eq!(csv_rows(&ca), expected(|i| i % 2 == 0));
+    californians(dir.path(), &[]);
     let vip = camp(
         dir.path(),
         &[
@@ -185,35 +194,7 @@ fn a_selection_over_many_blocks_on_postgresql() {
     let Some(db) = postgres_db::database("people listing") else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temporary directory");
-    std::fs::write(dir.path().join("s.camp"), SCRIPT).expect("write the script");
-    people_csv(dir.path(), PEOPLE);
-    let out = camp(
-        dir.path(),
-        &[
-            "import",
-            "people.csv",
-            "s.camp",
-            "--from",
-            "2026-12-01 00:00",
-            "--db",
-            &db.url,
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = imported(PEOPLE, &["--db", &db.url]);
     db.client().batch_execute(&spread()).expect("ids spread");
-    let ca = camp(
-        dir.path(),
-        &[
-            "people",
-            "s.camp",
-            "--where",
-            "state is \"ca\"",
-            "--format",
-            "csv",
-            "--db",
-            &db.url,
-        ],
-    );
-    assert_eq!(csv_rows(&ca), expected(|i| i % 2 == 0));
+    californians(dir.path(), &["--db", &db.url]);
 }

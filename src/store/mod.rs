@@ -496,13 +496,7 @@ pub trait Store: AsDynStore {
         ids: std::ops::RangeInclusive<PersonId>,
         f: &mut dyn FnMut(Person) -> Result<()>,
     ) -> Result<()> {
-        select_by_scan(self.as_dyn_store(), program, filters, now, &mut |p| {
-            if ids.contains(&p.id) {
-                f(p)
-            } else {
-                Ok(())
-            }
-        })
+        select_by_scan_in(self.as_dyn_store(), program, filters, now, ids, f)
     }
 
     /// The smallest and the largest person id, when anyone exists.
@@ -735,6 +729,24 @@ pub fn select_by_scan(
             f(p)?;
         }
         Ok(())
+    })
+}
+
+/// [`select_by_scan`] among the people whose ids lie in `ids`.
+pub fn select_by_scan_in(
+    store: &dyn Store,
+    program: &Program,
+    filters: &Filters,
+    now: i64,
+    ids: std::ops::RangeInclusive<PersonId>,
+    f: &mut dyn FnMut(Person) -> Result<()>,
+) -> Result<()> {
+    select_by_scan(store, program, filters, now, &mut |p| {
+        if ids.contains(&p.id) {
+            f(p)
+        } else {
+            Ok(())
+        }
     })
 }
 

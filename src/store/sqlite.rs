@@ -747,13 +747,7 @@ impl Store for SqliteStore {
         // The selection may read the log.
         self.flush_log()?;
         if !prepared_for(&self.columns, program) {
-            return select_by_scan(self, program, filters, now, &mut |p| {
-                if ids.contains(&p.id) {
-                    f(p)
-                } else {
-                    Ok(())
-                }
-            });
+            return select_by_scan_in(self, program, filters, now, ids, f);
         }
         let mut plan = self.selection_plan(program, filters, now);
         let sql = format!(
