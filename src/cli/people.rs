@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use clap::Args;
 
@@ -16,8 +17,6 @@ use crate::engine::run::Engine;
 use crate::engine::stop::Stop;
 use crate::engine::value::rfc3339;
 use crate::report::PersonColumns;
-use std::sync::mpsc::{Receiver, SyncSender};
-
 use crate::store::{Person, PersonId, Store, StoreError};
 use crate::workspace::Workspace;
 
@@ -111,9 +110,8 @@ pub fn run_people(args: &PeopleArgs) -> i32 {
         // order. A block's batches come back to be freed by the thread that made them (the
         // allocator's arenas are per thread).
         let span = store.person_id_span().map_err(fail)?;
-        let blocks = span.map_or(1, |(lo, hi)| (hi - lo) / BLOCK_IDS + 1);
         let mut second = None;
-        if blocks > 1 {
+        if span.is_some_and(|(lo, hi)| hi - lo >= BLOCK_IDS) {
             let db = args.db.as_deref().unwrap_or("camp.db");
             if let Ok(location) = crate::store::open::Location::parse(db) {
                 if !matches!(location, crate::store::open::Location::Memory) {
@@ -125,7 +123,11 @@ pub fn run_people(args: &PeopleArgs) -> i32 {
                 }
             }
         }
-        let readers: u64 = if second.is_some() { 2 } else { 1 };
+        // One reader reads every id as one block.
+        let (readers, blocks) = match (span, &second) {
+            (Some((lo, hi)), Some(_)) => (2, ((hi - lo) / BLOCK_IDS + 1) as u64),
+            _ => (1, 1),
+        };
         let block = |b: u64| -> std::ops::RangeInclusive<PersonId> {
             match span {
                 Some((lo, hi)) if readers > 1 => {
@@ -135,7 +137,6 @@ pub fn run_people(args: &PeopleArgs) -> i32 {
                 _ => PersonId::MIN..=PersonId::MAX,
             }
         };
-        let blocks = if readers > 1 { blocks as u64 } else { 1 };
         let read =
             |store: &dyn Store, first: u64, parts: &SyncSender<Part>, back: &Receiver<Batch>| {
                 let mut b = first;
@@ -162,9 +163,9 @@ pub fn run_people(args: &PeopleArgs) -> i32 {
                     let i = (b % readers) as usize;
                     loop {
                         match parts[i].recv() {
-                            Ok(Part::People(people, lists)) => {
-                                sink.write(&people, &lists)?;
-                                let _ = backs[i].send((people, lists));
+                            Ok(Part::People(batch)) => {
+                                sink.write(&batch.0, &batch.1)?;
+                                let _ = backs[i].send(batch);
                             }
                             Ok(Part::End) => break,
                             // The reader failed: it says why.
@@ -217,7 +218,7 @@ type Batch = (Vec<Person>, Vec<Vec<String>>);
 
 /// What a reader sends the writer: people, or the end of a block.
 enum Part {
-    People(Vec<Person>, Vec<Vec<String>>),
+    People(Batch),
     End,
 }
 
@@ -242,7 +243,7 @@ fn read_block(
         let people = std::mem::replace(batch, Vec::with_capacity(BATCH));
         back.try_iter().for_each(drop);
         parts
-            .send(Part::People(people, lists))
+            .send(Part::People((people, lists)))
             .map_err(|_| StoreError::Stopped)
     };
     store.select_people_in(program, filters, now, ids, &mut |p| {
