@@ -110,19 +110,9 @@ pub fn run_people(args: &PeopleArgs) -> i32 {
         // order. A block's batches come back to be freed by the thread that made them (the
         // allocator's arenas are per thread).
         let span = store.person_id_span().map_err(fail)?;
-        let mut second = None;
-        if span.is_some_and(|(lo, hi)| hi - lo >= BLOCK_IDS) {
-            let db = args.db.as_deref().unwrap_or("camp.db");
-            if let Ok(location) = crate::store::open::Location::parse(db) {
-                if !matches!(location, crate::store::open::Location::Memory) {
-                    if let Ok(mut reader) = crate::store::open::reader(&location) {
-                        if reader.prepare(&program).is_ok() {
-                            second = Some(reader);
-                        }
-                    }
-                }
-            }
-        }
+        let mut second = span
+            .filter(|(lo, hi)| hi - lo >= BLOCK_IDS)
+            .and_then(|_| second_reader(args.db.as_deref().unwrap_or("camp.db"), &program));
         // One reader reads every id as one block.
         let (readers, blocks) = match (span, &second) {
             (Some((lo, hi)), Some(_)) => (2, ((hi - lo) / BLOCK_IDS + 1) as u64),
@@ -220,6 +210,19 @@ type Batch = (Vec<Person>, Vec<Vec<String>>);
 enum Part {
     People(Batch),
     End,
+}
+
+/// A second connection to the store `db` names, prepared for `program`; `None` for a store in
+/// memory or one that cannot be opened again (one reader then reads everything).
+fn second_reader(db: &str, program: &Program) -> Option<Box<dyn Store + Send>> {
+    use crate::store::open::{reader, Location};
+    let location = Location::parse(db).ok()?;
+    if matches!(location, Location::Memory) {
+        return None;
+    }
+    let mut store = reader(&location).ok()?;
+    store.prepare(program).ok()?;
+    Some(store)
 }
 
 /// Selects the people of one block of ids and sends them, in batches with their lists, then

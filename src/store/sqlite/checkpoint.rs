@@ -9,7 +9,7 @@
 //! would on the writer's thread: a crash at any point leaves the database as the last commit
 //! left it.
 
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -24,7 +24,8 @@ pub(super) const BACKSTOP_PAGES: u32 = 65_536;
 
 /// The checkpointing thread of one store; stopped (and joined) when dropped.
 pub(super) struct Checkpointer {
-    stop: Arc<(Mutex<bool>, Condvar)>,
+    /// Dropped to stop the thread.
+    stop: Option<Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -43,46 +44,28 @@ impl Checkpointer {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .ok()?;
-        let stop = Arc::new((Mutex::new(false), Condvar::new()));
-        let theirs = Arc::clone(&stop);
+        let (stop, stopped) = channel::<()>();
         let thread = std::thread::Builder::new()
             .name("camp-checkpoint".into())
-            .spawn(move || run(&conn, &theirs))
+            .spawn(move || {
+                // Every `EVERY` until the store lets go of the sender.
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
+                    // A failure (the file gone, a full disk) is the writer's to meet and
+                    // report: the backstop checkpoint then runs on its thread.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
             .ok()?;
         Some(Checkpointer {
-            stop,
+            stop: Some(stop),
             thread: Some(thread),
         })
     }
 }
 
-/// Checkpoints every [`EVERY`] until told to stop.
-fn run(conn: &Connection, stop: &(Mutex<bool>, Condvar)) {
-    let (lock, cvar) = stop;
-    let Ok(mut stopped) = lock.lock() else {
-        return;
-    };
-    loop {
-        match cvar.wait_timeout(stopped, EVERY) {
-            Ok((guard, _)) => stopped = guard,
-            Err(_) => return,
-        }
-        if *stopped {
-            return;
-        }
-        // A failure (the file gone, a full disk) is the writer's to meet and report: the
-        // backstop checkpoint then runs on its thread.
-        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-    }
-}
-
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        let (lock, cvar) = &*self.stop;
-        if let Ok(mut stopped) = lock.lock() {
-            *stopped = true;
-        }
-        cvar.notify_all();
+        self.stop = None;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
